@@ -1,0 +1,3 @@
+from mercury_spotify.cli import main
+
+main()

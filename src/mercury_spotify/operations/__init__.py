@@ -1,0 +1,1 @@
+"""Operations beside the pipeline: run lock, backups, roles, scheduling."""

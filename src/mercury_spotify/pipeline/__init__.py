@@ -1,0 +1,1 @@
+"""The main job, step by step: import an export, build the warehouse, summarize."""

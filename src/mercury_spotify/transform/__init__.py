@@ -1,0 +1,1 @@
+"""In-database transformation: the dbt project and the code that runs it."""

@@ -1,0 +1,7 @@
+with source as (
+
+    select * from {{ source('raw', 'export_file') }}
+
+)
+
+select * from source

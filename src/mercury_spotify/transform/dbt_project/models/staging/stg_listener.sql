@@ -1,0 +1,7 @@
+with source as (
+
+    select * from {{ source('raw', 'listener') }}
+
+)
+
+select * from source

@@ -1,0 +1,1 @@
+"""The warehouse: connections, the raw landing schema, landing, and the run log."""

@@ -1,0 +1,237 @@
+"""Land export files in ``raw.export_play`` and ``raw.rejected_record``, through DuckDB.
+
+Files of one format and one container (the file system, or one ZIP) are read together by one
+``read_json`` call, which is much faster than a call per file. A batch that fails because some
+array element is not an object is retried file by file, with a reader that takes each element
+whole and rejects the odd ones. A file that is not valid JSON stops the import: the caller rolls
+the transaction back, so nothing of that import lands.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import duckdb
+
+from mercury_spotify.errors import ExportFormatError
+from mercury_spotify.sources.export import records
+from mercury_spotify.sources.export.discover import ExportSource
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH_FILES = 64
+MAX_BATCH_BYTES = 256 * 1024**2
+MAX_REJECTED_TEXT_CHARS = 100_000
+
+
+@dataclass
+class PendingFile:
+    """A history file waiting to be landed."""
+
+    source: ExportSource
+    sha256: str
+    format: str
+
+
+@dataclass
+class LandingResult:
+    """Counts of what landing wrote, per file SHA-256."""
+
+    records: dict[str, int] = field(default_factory=dict)
+    rejected: dict[str, int] = field(default_factory=dict)
+    usernames: set[str] = field(default_factory=set)
+
+
+def land_files(
+    con: duckdb.DuckDBPyConnection,
+    pending: list[PendingFile],
+    listener_id: str,
+    run_id: str,
+    on_file_done: Callable[[PendingFile], None] = lambda item: None,
+) -> LandingResult:
+    """Land every pending file inside the caller's open transaction."""
+    result = LandingResult()
+    con.execute("create or replace temp table landing_file (batch_id integer, filename varchar, "
+                "file_sha256 varchar, format varchar, display_name varchar)")
+    for batch_id, batch in enumerate(_batches(pending)):
+        _land_batch(con, batch_id, batch, listener_id, run_id, result)
+        for item in batch:
+            on_file_done(item)
+    return result
+
+
+def _batches(pending: list[PendingFile]) -> Iterable[list[PendingFile]]:
+    """Group files by container and format, within the batch size limits, keeping their order."""
+    groups: dict[tuple[str | None, str], list[PendingFile]] = {}
+    for item in pending:
+        container = str(item.source.path) if item.source.member else None
+        groups.setdefault((container, item.format), []).append(item)
+    for items in groups.values():
+        batch: list[PendingFile] = []
+        size = 0
+        for item in items:
+            if batch and (len(batch) >= MAX_BATCH_FILES or size + item.source.size > MAX_BATCH_BYTES):
+                yield batch
+                batch, size = [], 0
+            batch.append(item)
+            size += item.source.size
+        if batch:
+            yield batch
+
+
+def _reader_path(source: ExportSource) -> str:
+    return f"zip://{source.member}" if source.member else str(source.path)
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _land_batch(con, batch_id: int, batch: list[PendingFile], listener_id: str, run_id: str,
+                result: LandingResult) -> None:
+    archive = batch[0].source.path if batch[0].source.member else None
+    format_name = batch[0].format
+    if archive is not None:
+        import fsspec
+
+        con.register_filesystem(fsspec.filesystem("zip", fo=str(archive)))
+    try:
+        for item in batch:
+            con.execute(
+                "insert into landing_file values (?, ?, ?, ?, ?)",
+                [batch_id, _reader_path(item.source), item.sha256, item.format, item.source.display_name],
+            )
+        paths = "[" + ", ".join(_sql_string(_reader_path(item.source)) for item in batch) + "]"
+        try:
+            _read_into_landing(con, records.fast_source_sql(paths, format_name), format_name)
+        except duckdb.InvalidInputException as exc:
+            if "Malformed JSON" in str(exc):
+                raise _format_error(exc, batch) from exc
+            log.info("batch %d: a file has non-object elements; reading file by file", batch_id)
+            con.execute("drop table if exists landing")
+            for item in batch:
+                _read_file_tolerant(con, item, format_name)
+        _move_landing_to_raw(con, batch_id, listener_id, run_id, result)
+    finally:
+        if archive is not None:
+            con.unregister_filesystem("zip")
+
+
+def _read_into_landing(con, source_sql: str, format_name: str) -> None:
+    rows_sql = records.validated_rows_sql(source_sql, format_name)
+    con.execute(f"create temp table if not exists landing as select * from ({rows_sql}) limit 0")
+    con.execute(f"insert into landing by name select * from ({rows_sql})")
+
+
+def _read_file_tolerant(con, item: PendingFile, format_name: str) -> None:
+    path = _sql_string(_reader_path(item.source))
+    try:
+        try:
+            _read_into_landing(con, records.fast_source_sql(f"[{path}]", format_name), format_name)
+        except duckdb.InvalidInputException as exc:
+            if "Malformed JSON" in str(exc):
+                raise
+            _read_into_landing(con, records.tolerant_source_sql(path, format_name), format_name)
+    except duckdb.InvalidInputException as exc:
+        raise _format_error(exc, [item]) from exc
+
+
+def _format_error(exc: Exception, batch: list[PendingFile]) -> ExportFormatError:
+    """Map DuckDB's JSON error to one naming the export file and the position."""
+    message = str(exc).split("\n")[0]
+    by_reader_path = {_reader_path(item.source): item.source.display_name for item in batch}
+    display = next((name for path, name in by_reader_path.items() if f'"{path}"' in message),
+                   batch[0].source.display_name if len(batch) == 1 else None)
+    position = re.search(r"at byte (\d+) in record/value (\d+)", message)
+    if position:
+        where = f"record {position.group(2)}, byte {position.group(1)}"
+    else:
+        where = "unknown position"
+    detail = message.split(": ", 2)[-1]
+    name = display or ", ".join(item.source.display_name for item in batch)
+    return ExportFormatError(
+        f"{name}: invalid JSON ({where}): {detail}. Nothing of this import was saved; "
+        "download the export again or remove this file"
+    )
+
+
+def _record_hash_sql() -> str:
+    """``record_hash``: MD5 of the format and every content field, without lineage or listener."""
+    parts = ["f.format"] + [f"coalesce(cast(l.{name} as varchar), '\\N')" for name in records.ROW_COLUMNS]
+    return f"md5(concat_ws(chr(31), {', '.join(parts)}))"
+
+
+def _move_landing_to_raw(con, batch_id: int, listener_id: str, run_id: str, result: LandingResult) -> None:
+    con.execute(
+        "create or replace temp table landing_position as "
+        "select filename, min(ordinality) - 1 as first_ordinality from landing group by filename"
+    )
+    content = ", ".join(f"l.{name}" for name in records.ROW_COLUMNS)
+    con.execute(f"""
+        insert into raw.export_play
+        select f.file_sha256,
+               cast(l.ordinality - p.first_ordinality as integer) as record_index,
+               ?, f.format, {content},
+               {_record_hash_sql()},
+               ?
+        from landing l
+        join landing_file f on f.batch_id = ? and f.filename = l.filename
+        join landing_position p on p.filename = l.filename
+        where l.reject_reason is null
+    """, [listener_id, run_id, batch_id])
+
+    rejected = con.execute("""
+        select f.file_sha256, f.filename, f.display_name,
+               cast(l.ordinality - p.first_ordinality as integer) as record_index, l.reject_reason
+        from landing l
+        join landing_file f on f.batch_id = ? and f.filename = l.filename
+        join landing_position p on p.filename = l.filename
+        where l.reject_reason is not null
+        order by 1, 4
+    """, [batch_id]).fetchall()
+    if rejected:
+        _store_rejected(con, rejected, run_id)
+
+    for sha, count in con.execute("""
+        select f.file_sha256, count(l.ordinality)
+        from landing_file f left join landing l on f.filename = l.filename
+        where f.batch_id = ? group by 1
+    """, [batch_id]).fetchall():
+        result.records[sha] = count
+    for sha, _filename, _display, _index, _reason in rejected:
+        result.rejected[sha] = result.rejected.get(sha, 0) + 1
+    result.usernames.update(
+        name for (name,) in con.execute(
+            "select distinct username from landing where username is not null and reject_reason is null"
+        ).fetchall()
+    )
+    con.execute("drop table landing")
+
+
+def _store_rejected(con, rejected: list[tuple], run_id: str) -> None:
+    """Keep each rejected record's text, without personal fields, beside its reason."""
+    removal_patch = "{" + ", ".join(f'"{name}": null' for name in records.PERSONAL_FIELDS) + "}"
+    by_file: dict[str, list[tuple]] = {}
+    for row in rejected:
+        by_file.setdefault(row[1], []).append(row)
+    for filename, rows in by_file.items():
+        indexes = [row[3] for row in rows]
+        texts = dict(con.execute(f"""
+            select ordinality, case when json_type(json) = 'OBJECT'
+                                    then json_merge_patch(json, '{removal_patch}')::varchar
+                                    else json::varchar end
+            from read_json({_sql_string(filename)}, format = 'array', records = false) with ordinality
+            where ordinality in (select unnest(?))
+        """, [indexes]).fetchall())
+        for sha, _filename, display_name, index, reason in rows:
+            text = texts.get(index)
+            if text is not None and len(text) > MAX_REJECTED_TEXT_CHARS:
+                text = text[:MAX_REJECTED_TEXT_CHARS]
+            con.execute(
+                "insert into raw.rejected_record values (?, ?, ?, ?, ?, ?)",
+                [run_id, display_name, sha, index, reason, text],
+            )
+            log.info("rejected record %d of %s: %s", index, sha[:12], reason)

@@ -1,0 +1,63 @@
+"""The warehouse as the pipeline sees it: one writer connection with the raw schema in place."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+
+from mercury_spotify.config import Settings
+from mercury_spotify.errors import ConfigError
+from mercury_spotify.warehouse import duckdb_file, runs
+from mercury_spotify.warehouse.schema import create_statements
+
+log = logging.getLogger(__name__)
+
+
+class Store:
+    """A writer connection to the warehouse, with helpers the loaders share."""
+
+    def __init__(self, con, backend: str):
+        self.con = con
+        self.backend = backend
+
+    def ensure_schema(self) -> None:
+        """Create the schemas and raw tables that are missing."""
+        for statement in create_statements():
+            self.con.execute(statement)
+
+    def ensure_listener(self, listener_id: str, run_id: str) -> None:
+        """Add the listener if it is new."""
+        exists = self.con.execute(
+            "select 1 from raw.listener where listener_id = ?", [listener_id]
+        ).fetchone()
+        if not exists:
+            self.con.execute(
+                "insert into raw.listener values (?, ?, ?, ?)",
+                [listener_id, listener_id, runs.utc_now(), run_id],
+            )
+
+    def add_listener_alias(self, listener_id: str, alias: str, run_id: str) -> None:
+        """Keep an export's ``username`` as another name of the listener (not a new listener)."""
+        exists = self.con.execute(
+            "select 1 from raw.listener_alias where alias = ? and listener_id = ?", [alias, listener_id]
+        ).fetchone()
+        if not exists:
+            self.con.execute(
+                "insert into raw.listener_alias values (?, ?, ?, ?)",
+                [alias, listener_id, "export_username", run_id],
+            )
+
+
+@contextlib.contextmanager
+def open_writer(settings: Settings) -> Iterator[Store]:
+    """Open the configured warehouse for writing, with the raw schema created."""
+    if settings.backend != "duckdb":
+        raise ConfigError("this version of Mercury only writes DuckDB warehouses")
+    con = duckdb_file.connect(settings.duckdb_path)
+    try:
+        store = Store(con, "duckdb")
+        store.ensure_schema()
+        yield store
+    finally:
+        con.close()
