@@ -58,7 +58,7 @@ def sniff(source: ExportSource) -> Sniffed:
     if body.startswith("]"):
         return Sniffed(None, N_("an empty list (no plays)"))
     try:
-        first, _ = json.JSONDecoder().raw_decode(body)
+        first, _end = json.JSONDecoder().raw_decode(body)
     except json.JSONDecodeError:
         if len(text.encode("utf-8", "surrogatepass")) >= SNIFF_MAX_BYTES:
             raise ExportFormatError(
