@@ -37,7 +37,11 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     }
     for attempt, delay in enumerate((*LOCK_RETRY_SECONDS, None), start=1):
         try:
-            return duckdb.connect(str(path), read_only=read_only, config=config)
+            con = duckdb.connect(str(path), read_only=read_only, config=config)
+            # DuckDB prints a progress bar on stdout for long queries, which would mix with
+            # Mercury's own output.
+            con.execute("set enable_progress_bar = false")
+            return con
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower() or delay is None:
                 if "lock" in str(exc).lower():
