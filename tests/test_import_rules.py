@@ -34,7 +34,7 @@ def play(settings, where: str):
     assert len(rows) == 1, rows
     keys = ("content_type", "started_at", "ended_at", "ms_played", "is_stream", "is_skipped", "incognito",
             "in_extended", "in_account", "source", "date_key", "time_key", "platform_family", "platform")
-    return dict(zip(keys, rows[0]))
+    return dict(zip(keys, rows[0], strict=True))
 
 
 def test_report_counts(built):

@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 
-from mercury_spotify.i18n import _
 from mercury_spotify.errors import ConfigError
+from mercury_spotify.i18n import _
 
 DEFAULT_LISTENER = "me"
 DEFAULT_STREAM_THRESHOLD_MS = 30_000
@@ -67,7 +67,7 @@ class Settings:
             raise ConfigError(f"the warehouse is {self.backend}, not a DuckDB file")
         return Path(self.warehouse_url.removeprefix("duckdb://"))
 
-    def with_overrides(self, **changes) -> "Settings":
+    def with_overrides(self, **changes) -> Settings:
         """Return a copy with the given fields replaced (used for command-line flags)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 

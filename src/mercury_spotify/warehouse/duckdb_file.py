@@ -13,8 +13,8 @@ from pathlib import Path
 
 import duckdb
 
-from mercury_spotify.i18n import _
 from mercury_spotify.errors import WarehouseBusyError, WarehouseError
+from mercury_spotify.i18n import _
 
 log = logging.getLogger(__name__)
 

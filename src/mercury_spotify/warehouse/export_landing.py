@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from mercury_spotify.i18n import _
 from mercury_spotify.errors import ExportFormatError
+from mercury_spotify.i18n import _
 from mercury_spotify.sources.export import records
 from mercury_spotify.sources.export.discover import ExportSource
 

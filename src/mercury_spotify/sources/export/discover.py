@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO
 
-from mercury_spotify.i18n import _
 from mercury_spotify.errors import ExportError, UnsafeArchiveError
+from mercury_spotify.i18n import _
 
 log = logging.getLogger(__name__)
 

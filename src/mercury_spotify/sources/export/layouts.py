@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from mercury_spotify.i18n import N_, _
 from mercury_spotify.errors import ExportFormatError
+from mercury_spotify.i18n import N_, _
 from mercury_spotify.sources.export.discover import ExportSource
 
 SNIFF_CHUNK_BYTES = 64 * 1024
