@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from mercury_spotify.errors import WarehouseBusyError
+from mercury_spotify.errors import WarehouseBusyError, WarehouseError
 from mercury_spotify.i18n import _
 
 log = logging.getLogger(__name__)
@@ -27,11 +27,22 @@ POLL_SECONDS = 0.2
 
 
 @contextlib.contextmanager
-def run_lock(home: Path, purpose: str, wait_seconds: float = DEFAULT_WAIT_SECONDS) -> Iterator[None]:
-    """Hold the installation's run lock, waiting up to ``wait_seconds`` for another run."""
-    home.mkdir(parents=True, exist_ok=True)
+def run_lock(home: Path, purpose: str, wait_seconds: float | None = None) -> Iterator[None]:
+    """Hold the installation's run lock, waiting up to ``wait_seconds`` for another run.
+
+    The default wait is ``MERCURY_LOCK_WAIT_SECONDS`` or 10 seconds.
+    """
+    if wait_seconds is None:
+        wait_seconds = float(os.environ.get("MERCURY_LOCK_WAIT_SECONDS", DEFAULT_WAIT_SECONDS))
     path = home / "mercury.lock"
-    handle = path.open("a+")
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a+")
+    except OSError as exc:
+        raise WarehouseError(
+            _("{path}: cannot open the run lock file ({error}); check that the folder exists "
+              "and is writable").format(path=path, error=exc.strerror)
+        ) from exc
     deadline = time.monotonic() + wait_seconds
     try:
         while True:

@@ -12,8 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+
 from mercury_spotify.config import Settings
-from mercury_spotify.errors import ExportFormatError, MercuryError, NoHistoryFoundError
+from mercury_spotify.errors import ExportFormatError, MercuryError, NoHistoryFoundError, WarehouseError
 from mercury_spotify.i18n import N_, _
 from mercury_spotify.operations.run_lock import run_lock
 from mercury_spotify.pipeline import figures
@@ -106,7 +108,12 @@ def import_paths(
                         .format(paths=", ".join(map(str, paths))))
                 _land(store, settings, pending, report, progress)
             except BaseException as exc:
-                runs.finish_run(store.con, report.run_id, runs.FAILED, error=_safe_error(exc))
+                try:
+                    runs.finish_run(store.con, report.run_id, runs.FAILED, error=_safe_error(exc))
+                except duckdb.Error as log_error:
+                    # The next run marks this one failed when it finds it still running.
+                    log.warning("could not record the failed run %s: %s", report.run_id,
+                                str(log_error).splitlines()[0])
                 raise
             runs.finish_run(store.con, report.run_id, runs.SUCCEEDED, counts=report.as_dict())
 
@@ -206,9 +213,24 @@ def _land_in_transaction(store, settings: Settings, pending: list[PendingFile], 
         report.under_threshold = counts["under_threshold"]
         report.incognito = counts["incognito"]
         con.execute("commit")
+    except duckdb.Error as exc:
+        _rollback(con)
+        raise WarehouseError(
+            _("writing to the warehouse failed ({error}); nothing of this import was saved. "
+              "Check free disk space and that the warehouse file is writable, then import again")
+            .format(error=str(exc).splitlines()[0])
+        ) from exc
     except BaseException:
-        con.execute("rollback")
+        _rollback(con)
         raise
+
+
+def _rollback(con) -> None:
+    """Roll back, ignoring a connection that a fault (such as a full disk) already invalidated."""
+    try:
+        con.execute("rollback")
+    except duckdb.Error as exc:
+        log.warning("rollback after a failed import also failed: %s", str(exc).splitlines()[0])
 
 
 def _safe_error(exc: BaseException) -> str:

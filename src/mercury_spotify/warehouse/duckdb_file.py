@@ -8,6 +8,7 @@ and readers open read-only, briefly, and retry on the lock error too.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from mercury_spotify.i18n import _
 log = logging.getLogger(__name__)
 
 LOCK_RETRY_SECONDS = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
+DEFAULT_MEMORY_LIMIT = "1GB"
 
 
 def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -34,6 +36,9 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         "autoinstall_known_extensions": "false",
         "autoload_known_extensions": "true",
         "TimeZone": "UTC",
+        # Above this, DuckDB spills to a temporary folder beside the file instead of growing,
+        # so a multi-gigabyte export lands with bounded memory.
+        "memory_limit": os.environ.get("MERCURY_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
     }
     for attempt, delay in enumerate((*LOCK_RETRY_SECONDS, None), start=1):
         try:

@@ -183,12 +183,22 @@ def _locate_syntax_error(source: ExportSource, duckdb_message: str) -> str:
     if source.size > MAX_LOCATE_BYTES:
         return duckdb_message.split(": ", 2)[-1]
     with source.open() as handle:
-        text = handle.read().decode("utf-8-sig", errors="replace")
+        data = handle.read()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        prefix = data[: exc.start].decode("utf-8-sig", errors="replace")
+        line = prefix.count("\n") + 1
+        column = len(prefix) - (prefix.rfind("\n") + 1) + 1
+        record_number = _count_top_level_records(prefix)
+        return f"line {line}, column {column}, in record {record_number}: bytes that are not UTF-8"
     try:
         json.loads(text)
     except json.JSONDecodeError as exc:
         record_number = _count_top_level_records(text[: exc.pos])
         return f"line {exc.lineno}, column {exc.colno}, in record {record_number}: {exc.msg}"
+    except RecursionError:
+        return "values nested too deeply"
     return duckdb_message.split(": ", 2)[-1]
 
 

@@ -6,8 +6,11 @@ import contextlib
 import logging
 from collections.abc import Iterator
 
+import duckdb
+
 from mercury_spotify.config import Settings
-from mercury_spotify.errors import ConfigError
+from mercury_spotify.errors import ConfigError, WarehouseError
+from mercury_spotify.i18n import _
 from mercury_spotify.warehouse import duckdb_file, runs
 from mercury_spotify.warehouse.schema import create_statements
 
@@ -57,7 +60,14 @@ def open_writer(settings: Settings) -> Iterator[Store]:
     con = duckdb_file.connect(settings.duckdb_path)
     try:
         store = Store(con, "duckdb")
-        store.ensure_schema()
+        try:
+            store.ensure_schema()
+        except duckdb.Error as exc:
+            raise WarehouseError(
+                _("{path}: the warehouse cannot be read ({error}); if the file is damaged, "
+                  "restore a backup with 'mercury restore FILE'")
+                .format(path=settings.duckdb_path, error=str(exc).splitlines()[0])
+            ) from exc
         yield store
     finally:
         con.close()

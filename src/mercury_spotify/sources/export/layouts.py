@@ -59,6 +59,11 @@ def sniff(source: ExportSource) -> Sniffed:
         return Sniffed(None, N_("an empty list (no plays)"))
     try:
         first, _end = json.JSONDecoder().raw_decode(body)
+    except RecursionError:
+        raise ExportFormatError(
+            _("{file}: the first record is nested too deeply; Spotify's records are flat objects, "
+              "so this is not a listening-history file").format(file=source.display_name)
+        ) from None
     except json.JSONDecodeError:
         if len(text.encode("utf-8", "surrogatepass")) >= SNIFF_MAX_BYTES:
             raise ExportFormatError(
@@ -87,8 +92,7 @@ def detect_format(keys: set[str], file_name: str = "") -> str | None:
             return ACCOUNT_AUDIOBOOK
         if "podcastName" in keys or "episodeName" in keys:
             return ACCOUNT_PODCAST
-        if "trackName" in keys or "artistName" in keys:
-            return ACCOUNT_MUSIC
+        return ACCOUNT_MUSIC
     return None
 
 
@@ -131,4 +135,6 @@ def _has_complete_first_record(text: str) -> bool:
         json.JSONDecoder().raw_decode(body[1:].lstrip(" \t\r\n"))
     except json.JSONDecodeError:
         return False
+    except RecursionError:
+        return True
     return True
