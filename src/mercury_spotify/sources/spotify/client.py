@@ -115,6 +115,7 @@ class HttpClient:
                 self._back_off(endpoint, listener, failures, type(exc).__name__)
                 continue
             response.endpoint = endpoint
+            log.debug("%s answered %d for listener %s", endpoint, response.status, listener or "-")
 
             if response.status == 429:
                 wait = self._rate_limit_wait(response)
