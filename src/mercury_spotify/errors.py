@@ -72,12 +72,12 @@ class SpotifyRateLimitedError(SpotifyError):
 
 
 class SpotifyForbiddenError(SpotifyError):
-    """Spotify answered 403: a removed endpoint, or a user the app does not allow."""
+    """Spotify returned 403: a removed endpoint, or a user the app does not allow."""
 
 
 class SpotifyNotFoundError(SpotifyError):
-    """Spotify answered 404 for an id."""
+    """Spotify returned 404 for an id."""
 
 
 class SpotifyUnavailableError(SpotifyError):
-    """Spotify kept answering 5xx, or the network failed, after every retry."""
+    """Spotify kept returning 5xx, or the network failed, after every retry."""

@@ -1,10 +1,10 @@
 """A stand-in for Spotify's accounts service and Web API, for tests only.
 
 It listens on 127.0.0.1 and follows the request and response shapes, status codes and headers
-of Spotify's documentation: the PKCE authorization code grant and the refresh grant (with
-``invalid_grant``), ``/v1/me``, recently played with ``before``/``after`` cursors in Unix
-milliseconds, single-item track, album and artist lookups with 404, and 403 for the removed
-batch lookups. Tests script 429 (with Retry-After), 500 and other failures per path.
+of Spotify's documentation. It serves the PKCE authorization code grant and the refresh grant
+(with ``invalid_grant``), ``/v1/me``, and recently played with ``before``/``after`` cursors in
+Unix milliseconds. Track, album and artist lookups return 404 for unknown ids, and the removed
+batch lookups return 403. Tests script 429 (with Retry-After), 500 and other failures per path.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 @dataclass
 class ScriptedFailure:
-    """An answer given instead of the normal one to the next ``times`` matching requests."""
+    """A response sent instead of the normal one to the next ``times`` matching requests."""
 
     path_prefix: str
     status: int
@@ -116,13 +116,13 @@ class SpotifyStandIn:
 
     def fail_next(self, path_prefix: str, status: int, body: dict | None = None,
                   headers: dict | None = None, times: int = 1) -> None:
-        """Answer the next ``times`` requests whose path starts with ``path_prefix`` with ``status``."""
+        """Respond with ``status`` to the next ``times`` requests whose path starts with ``path_prefix``."""
         self.failures.append(ScriptedFailure(path_prefix, status,
                                              body or {"error": {"status": status, "message": "scripted"}},
                                              headers or {}, times))
 
     def expire_access_tokens(self) -> None:
-        """Make every access token issued so far invalid (answers 401)."""
+        """Make every access token issued so far invalid, so requests with them get 401."""
         self.access_tokens.clear()
 
     def requests_to(self, path_prefix: str) -> list[dict]:
@@ -147,7 +147,7 @@ class SpotifyStandIn:
                 "images": [], "href": f"{self.url}/v1/albums/{album_id}"}
 
     def track_object(self, track_id: str) -> dict:
-        """A full track object (without the fields Spotify removed in 2024–2026)."""
+        """A full track object, without ``popularity``, ``available_markets`` or ``linked_from``."""
         track = self.tracks[track_id]
         body = {"id": track_id, "name": track["name"], "type": "track", "uri": f"spotify:track:{track_id}",
                 "duration_ms": track["duration_ms"], "explicit": track["explicit"], "disc_number": 1,

@@ -162,7 +162,7 @@ def test_flow_logs_no_token(flow, monkeypatch):
     warehouse_bytes = settings.duckdb_path.read_bytes()
 
     assert "listener me: 50 items" in flow["logs"]
-    assert "GET /v1/me/player/recently-played answered 200 for listener me" in flow["logs"]
+    assert "GET /v1/me/player/recently-played returned HTTP 200 for listener me" in flow["logs"]
     for secret in secrets:
         for name, text in texts.items():
             assert secret not in text, f"a token or code appears in the {name}"

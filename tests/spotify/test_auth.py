@@ -45,7 +45,7 @@ def test_authorize_url_carries_pkce_and_state(settings):
     assert 43 <= len(request.verifier) <= 128
 
 
-def test_no_browser_flow_writes_private_token_file(settings, stand_in, http_client, clock):
+def test_no_browser_auth_saves_private_tokens(settings, stand_in, http_client, clock):
     tokens = authorize_listener(settings, http_client, clock)
 
     path = token_store.token_path(settings.home, "me")
@@ -82,7 +82,7 @@ def test_localhost_redirect_is_rejected():
         auth.loopback_address("http://localhost:8888/callback")
 
 
-def test_callback_server_takes_exactly_one_callback(settings, stand_in, http_client, clock):
+def test_callback_server_takes_one_callback(settings, stand_in, http_client, clock):
     port = free_port()
     settings = dataclasses.replace(settings, spotify_redirect_uri=f"http://127.0.0.1:{port}/callback")
     answers: list[int] = []
@@ -122,7 +122,7 @@ def test_second_account_gets_its_own_listener(settings, stand_in, http_client, c
     assert token_store.listeners(settings.home) == ["ana", "ana-spotify", "me"]
 
 
-def test_listener_name_bound_to_other_account_is_rejected(settings, stand_in, http_client, clock):
+def test_listener_of_other_account_rejected(settings, stand_in, http_client, clock):
     authorize_listener(settings, http_client, clock)
     stand_in.add_user("ana-spotify", "Ana")
     stand_in.authorizing_user = "ana-spotify"
@@ -143,7 +143,7 @@ def test_refresh_keeps_new_refresh_token(settings, stand_in, http_client, clock)
     assert token_store.load(settings.home, "me").expires_at == clock.now + dt.timedelta(hours=1)
 
 
-def test_refresh_without_new_refresh_token_keeps_old(settings, stand_in, http_client, clock):
+def test_refresh_keeps_unrotated_refresh_token(settings, stand_in, http_client, clock):
     tokens = authorize_listener(settings, http_client, clock)
     first_refresh_token = tokens.refresh_token
     old_access_token = tokens.access_token
@@ -164,7 +164,7 @@ def test_expired_access_token_refreshes_once(settings, stand_in, http_client, cl
     assert len(stand_in.requests_to("/api/token")) == 2
 
 
-def test_invalid_grant_flags_listener_without_loop(settings, stand_in, http_client, clock):
+def test_invalid_grant_stops_without_loop(settings, stand_in, http_client, clock):
     authorize_listener(settings, http_client, clock)
     stand_in.revoked_users.add(USER_ID)
     clock.advance(hours=2)
@@ -218,7 +218,7 @@ def test_token_file_replaced_atomically(settings, stand_in, http_client, clock, 
     assert [item.name for item in token_store.tokens_dir(settings.home).iterdir()] == ["me.json"]
 
 
-def test_cli_auth_no_browser_reads_pasted_url(settings, stand_in, monkeypatch):
+def test_cli_auth_reads_pasted_url(settings, stand_in, monkeypatch):
     request = auth.new_authorization_request(settings)
     monkeypatch.setattr(auth, "new_authorization_request", lambda _settings: request)
     pasted = follow_authorize(request.url)

@@ -83,7 +83,7 @@ def test_budget_spreads_backlog_over_runs(settings, stand_in, exported, authoriz
     assert len(set(lookups(stand_in, "albums"))) == len(lookups(stand_in, "albums")) == 4
 
 
-def test_not_found_cached_and_not_asked_again(settings, stand_in, exported, authorized, http_client, clock):
+def test_not_found_cached_once(settings, stand_in, exported, authorized, http_client, clock):
     del stand_in.tracks[exported[11].track_id]
     run_sync(settings, http_client, clock, max_requests=100)
     clock.advance(minutes=20)
@@ -94,7 +94,7 @@ def test_not_found_cached_and_not_asked_again(settings, stand_in, exported, auth
         (f"spotify:track:{exported[11].track_id}", False)]
 
 
-def test_long_retry_after_stops_and_next_run_resumes(settings, stand_in, exported, authorized,
+def test_long_retry_after_stops_then_resumes(settings, stand_in, exported, authorized,
                                                      http_client, clock):
     first = run_sync(settings, http_client, clock, max_requests=3)
     stand_in.fail_next("/v1/tracks/", 429, headers={"Retry-After": "7293"})

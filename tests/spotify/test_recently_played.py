@@ -106,7 +106,7 @@ def test_offline_plays_two_days_late_kept(settings, stand_in, tracks, authorized
     assert len(set(stored_plays(settings))) == 85
 
 
-def test_full_page_newer_than_known_flags_gap(settings, stand_in, tracks, authorized, http_client, clock):
+def test_full_page_of_new_plays_flags_gap(settings, stand_in, tracks, authorized, http_client, clock):
     stand_in.history_limit = 50
     known = START - dt.timedelta(hours=10)
     stand_in.add_play(USER_ID, known, tracks[0].track_id)
@@ -127,7 +127,7 @@ def test_full_page_newer_than_known_flags_gap(settings, stand_in, tracks, author
         ("me", known, False)]
 
 
-def test_poll_reaching_known_plays_flags_no_gap(settings, stand_in, tracks, authorized, http_client, clock):
+def test_reaching_known_plays_flags_no_gap(settings, stand_in, tracks, authorized, http_client, clock):
     known = START - dt.timedelta(hours=10)
     stand_in.add_play(USER_ID, known, tracks[0].track_id)
     run_sync(settings, http_client, clock)
@@ -151,7 +151,7 @@ def test_lookback_rereads_two_hours(settings, stand_in, tracks, authorized, http
     clock.advance(minutes=20)
     run_sync(settings, http_client, clock)
 
-    # Page 1 holds 98 minutes of plays, all known: Mercury still reads page 2 to cover 2 hours.
+    # Page 1 contains 98 minutes of known plays, so Mercury reads page 2 to cover 2 hours.
     pages = stand_in.requests_to("/v1/me/player/recently-played")[requests_before:]
     assert len(pages) == 2
     first_page_oldest_ms = int(pages[1]["query"]["before"])

@@ -1,8 +1,8 @@
 """Calls to the Spotify Web API on behalf of one listener, with the status codes mapped.
 
-401 gets one token refresh and one more try, then fails; 403 names the endpoint (Spotify uses
-it for removed endpoints, such as the batch lookups, and for users the app does not allow);
-404 raises SpotifyNotFoundError so enrichment can cache the id as not found.
+401 gets one token refresh and one more try, then fails. A 403 error names the endpoint, because
+Spotify returns 403 both for removed endpoints (such as the batch lookups) and for users the app
+does not allow. 404 raises SpotifyNotFoundError, so enrichment can store the id as not found.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 def api_url(settings: Settings, path: str, params: dict | None = None) -> str:
-    """An absolute Web API URL on the configured host."""
+    """Return the absolute Web API URL of ``path`` on the configured host."""
     query = f"?{urllib.parse.urlencode(params)}" if params else ""
     return f"{settings.spotify_api_url.rstrip('/')}{path}{query}"
 
@@ -35,13 +35,13 @@ def check_status(response: Response, listener: str | None) -> dict:
     message = response.error_message() or "-"
     if response.status == 404:
         raise SpotifyNotFoundError(_("{endpoint}: not found").format(endpoint=response.endpoint))
-    log.error("%s answered %d for listener %s", response.endpoint, response.status, listener or "-")
+    log.error("%s returned HTTP %d for listener %s", response.endpoint, response.status, listener or "-")
     if response.status == 403:
         raise SpotifyForbiddenError(_(
             "Spotify refused {endpoint} (403 Forbidden: {message}); the endpoint is not available "
             "to apps in Development Mode, or this Spotify user is not in the app's user list"
         ).format(endpoint=response.endpoint, message=message))
-    raise SpotifyError(_("Spotify answered {status} to {endpoint}: {message}").format(
+    raise SpotifyError(_("Spotify returned HTTP {status} for {endpoint}: {message}").format(
         status=response.status, endpoint=response.endpoint, message=message))
 
 
@@ -53,7 +53,7 @@ def fetch_profile(http: HttpClient, settings: Settings, access_token: str) -> di
 
 
 class SpotifyApi:
-    """The Web API as one listener sees it; refreshes the access token when needed."""
+    """Web API calls made with one listener's tokens, refreshing the access token when needed."""
 
     def __init__(self, http: HttpClient, settings: Settings, tokens: TokenSet,
                  now: Callable[[], dt.datetime]):
@@ -74,12 +74,12 @@ class SpotifyApi:
         url = api_url(self.settings, path, params)
         response = self._get(url)
         if response.status == 401:
-            log.info("%s answered 401 for listener %s; refreshing the access token once",
+            log.info("%s returned HTTP 401 for listener %s; refreshing the access token once",
                      response.endpoint, self.listener_id)
             auth.refresh(self.http, self.settings, self.tokens, self.now())
             response = self._get(url)
             if response.status == 401:
-                log.error("%s answered 401 again after a refresh for listener %s",
+                log.error("%s returned HTTP 401 again after a refresh for listener %s",
                           response.endpoint, self.listener_id)
                 raise SpotifyError(_("Spotify rejected a fresh access token for {endpoint}; run "
                                      "'mercury auth --listener {listener}' again").format(

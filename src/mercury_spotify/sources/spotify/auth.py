@@ -53,13 +53,13 @@ class PkceRequest:
 
 
 def code_challenge(verifier: str) -> str:
-    """The S256 challenge of a verifier: base64url of its SHA-256, without padding."""
+    """Return the S256 challenge of a verifier: base64url of its SHA-256, without padding."""
     digest = hashlib.sha256(verifier.encode("ascii")).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def new_authorization_request(settings: Settings) -> PkceRequest:
-    """A fresh verifier and state, and the authorize URL that carries them."""
+    """Create a fresh verifier and state, and the authorize URL that carries them."""
     client_id = require_client_id(settings)
     verifier = secrets.token_urlsafe(64)[:128]
     state = secrets.token_urlsafe(24)
@@ -76,7 +76,7 @@ def new_authorization_request(settings: Settings) -> PkceRequest:
 
 
 def require_client_id(settings: Settings) -> str:
-    """The Spotify app's client id, or a ConfigError saying how to set it."""
+    """Return the Spotify app's client id; raise ConfigError with how to set it when missing."""
     if not settings.spotify_client_id:
         raise ConfigError(_("SPOTIFY_CLIENT_ID is not set; create an app in Spotify's developer "
                             "dashboard and set its client id in SPOTIFY_CLIENT_ID or mercury.toml"))
@@ -103,7 +103,7 @@ def loopback_address(redirect_uri: str) -> tuple[str, int, str]:
 
 
 def code_from_redirect(redirected_url: str, expected_state: str) -> str:
-    """The authorization code in a redirected URL, after checking its ``state``."""
+    """Check the ``state`` of a redirected URL and return its authorization code."""
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(redirected_url.strip()).query)
     state = query.get("state", [""])[0]
     if not secrets.compare_digest(state, expected_state):
@@ -148,7 +148,7 @@ class _CallbackHandler(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 (the base class's name)
         # The default handler prints the request line, which contains the authorization code.
-        log.debug("callback server answered a request")
+        log.debug("callback server handled a request")
 
 
 def wait_for_callback(redirect_uri: str, on_listening: Callable[[], None],
@@ -192,15 +192,15 @@ def _token_request(http: HttpClient, settings: Settings, form: dict[str, str],
     if response.status == 400 and body.get("error") == "invalid_grant":
         raise _InvalidGrant(str(body.get("error_description") or "invalid_grant"))
     if response.status != 200 or "access_token" not in body:
-        log.error("%s answered %d for listener %s", response.endpoint, response.status, listener or "-")
-        raise SpotifyError(_("Spotify's token endpoint answered {status}: {message}; check "
+        log.error("%s returned HTTP %d for listener %s", response.endpoint, response.status, listener or "-")
+        raise SpotifyError(_("Spotify's token endpoint returned HTTP {status}: {message}; check "
                              "SPOTIFY_CLIENT_ID and the redirect URI registered in the app").format(
             status=response.status, message=response.error_message() or "-"))
     return body
 
 
 class _InvalidGrant(Exception):
-    """The token endpoint answered 400 ``invalid_grant``."""
+    """The token endpoint returned 400 ``invalid_grant``."""
 
 
 def exchange_code(http: HttpClient, settings: Settings, code: str, verifier: str) -> dict:
@@ -247,7 +247,7 @@ def refresh(http: HttpClient, settings: Settings, tokens: TokenSet, now: dt.date
 
 
 def reauthorization_needed(listener_id: str) -> ReauthorizationNeededError:
-    """The error for a listener whose refresh token Spotify no longer accepts."""
+    """Build the error for a listener whose refresh token Spotify no longer accepts."""
     return ReauthorizationNeededError(
         _("listener {listener}: Spotify no longer accepts the saved authorization (it expires six "
           "months after 'mercury auth', or was revoked); polling for this listener is stopped "
@@ -255,11 +255,11 @@ def reauthorization_needed(listener_id: str) -> ReauthorizationNeededError:
 
 
 def choose_listener(settings: Settings, requested: str | None, spotify_user_id: str) -> str:
-    """The Mercury listener a Spotify account is stored as.
+    """Choose the Mercury listener name a Spotify account is stored under.
 
-    ``--listener`` wins; else a listener already authorized with this Spotify account; else the
-    installation's default listener while it has no token file; else a name made from the
-    Spotify user id.
+    ``--listener`` wins. Otherwise the name is the listener already authorized with this Spotify
+    account, else the installation's default listener while it has no token file, else a name
+    made from the Spotify user id.
     """
     home = settings.home
     if requested:

@@ -2,10 +2,10 @@
 
 Retry rules, from Spotify's Web API documentation on rate limits and errors:
 
-- 429 waits ``Retry-After`` seconds when that is at most ``max_wait_seconds``; a longer wait
-  raises SpotifyRateLimitedError so the run stops cleanly and the next run resumes. A body that
-  names ``QUOTA_EXCEEDED`` means the day's quota is spent: the wait lasts until the next UTC day.
-- 5xx answers and network errors are retried with exponential backoff and full jitter, at most
+- 429 waits ``Retry-After`` seconds when that is at most ``max_wait_seconds``. A longer wait
+  raises SpotifyRateLimitedError, so the run stops cleanly and the next run resumes. A body that
+  names ``QUOTA_EXCEEDED`` means the day's quota is spent, so the wait lasts until the next UTC day.
+- 5xx responses and network errors are retried with exponential backoff and full jitter, at most
   ``max_attempts`` times in all.
 - Every other status goes back to the caller, which maps 401, 403 and 404 (see ``SpotifyApi``).
 
@@ -49,7 +49,7 @@ class Response:
     endpoint: str = ""
 
     def json(self) -> dict:
-        """The body parsed as JSON; an empty or invalid body gives an empty dict."""
+        """Parse the body as JSON; an empty or invalid body gives an empty dict."""
         try:
             value = json.loads(self.body or b"{}")
         except ValueError:
@@ -92,7 +92,7 @@ class HttpClient:
 
     def request(self, method: str, url: str, headers: dict[str, str] | None = None,
                 body: bytes | None = None, listener: str | None = None) -> Response:
-        """Send a request, retrying 429, 5xx and network errors as the module docstring says."""
+        """Send a request, retrying 429, 5xx and network errors by the rules in the module docstring."""
         parts = urllib.parse.urlsplit(url)
         endpoint = f"{method} {parts.path}"
         target = parts.path + (f"?{parts.query}" if parts.query else "")
@@ -115,7 +115,7 @@ class HttpClient:
                 self._back_off(endpoint, listener, failures, type(exc).__name__)
                 continue
             response.endpoint = endpoint
-            log.debug("%s answered %d for listener %s", endpoint, response.status, listener or "-")
+            log.debug("%s returned HTTP %d for listener %s", endpoint, response.status, listener or "-")
 
             if response.status == 429:
                 wait = self._rate_limit_wait(response)
@@ -137,10 +137,10 @@ class HttpClient:
             if response.status >= 500:
                 failures += 1
                 if failures >= self.max_attempts:
-                    log.error("%s answered %d for listener %s after %d attempts",
+                    log.error("%s returned HTTP %d for listener %s after %d attempts",
                               endpoint, response.status, listener or "-", failures)
                     raise SpotifyUnavailableError(
-                        _("Spotify answered {status} to {endpoint} {attempts} times; try again later")
+                        _("Spotify returned HTTP {status} for {endpoint} {attempts} times; try again later")
                         .format(status=response.status, endpoint=endpoint, attempts=failures))
                 self._back_off(endpoint, listener, failures, f"HTTP {response.status}")
                 continue
@@ -204,7 +204,7 @@ class HttpClient:
 
 
 def parse_retry_after(headers: dict[str, str]) -> float:
-    """The ``Retry-After`` header in seconds; 1 s when it is missing or unreadable."""
+    """Return the ``Retry-After`` header in seconds, or 1 s when it is missing or invalid."""
     value = headers.get("retry-after", "").strip()
     try:
         return max(float(value), 0.0)

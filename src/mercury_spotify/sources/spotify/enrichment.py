@@ -4,7 +4,7 @@ The queue is every distinct Spotify track URI from every source (export and API 
 no row in ``raw.api_track`` yet, ordered by total ms_played (API plays count their track
 duration). A resolved track then queues its album and artists. Only a 404 is stored as not
 found (``found = false``). Any other failure leaves the id pending for the next run. The batch
-endpoints (``/v1/tracks?ids=``) answer 403 for apps in Development Mode, so each id costs one
+endpoints (``/v1/tracks?ids=``) return 403 for apps in Development Mode, so each id costs one
 request, and ``max_requests`` caps the requests of one run.
 """
 
@@ -59,7 +59,7 @@ _PENDING_ARTISTS_SQL = """
 
 @dataclass
 class EnrichmentResult:
-    """What one enrichment run resolved and what is left."""
+    """Counts of one enrichment run: ids resolved, requests sent, and ids still pending."""
 
     requests: int = 0
     tracks: int = 0
@@ -71,17 +71,17 @@ class EnrichmentResult:
     pending_artists: int = 0
 
     def as_counts(self) -> dict:
-        """The counts kept in the run log."""
+        """Return the counts kept in the run log."""
         return dict(vars(self))
 
 
 def spotify_id(uri: str) -> str:
-    """The base-62 id at the end of a Spotify URI such as ``spotify:track:ID``."""
+    """Return the base-62 id at the end of a Spotify URI such as ``spotify:track:ID``."""
     return uri.rsplit(":", 1)[-1]
 
 
 def pending_counts(con) -> dict[str, int]:
-    """How many tracks, albums and artists are still waiting for a lookup."""
+    """Count the tracks, albums and artists still waiting for a lookup."""
     return {
         "pending_tracks": con.execute(f"select count(*) from ({_PENDING_TRACKS_SQL}) as q").fetchone()[0],
         "pending_albums": con.execute(f"select count(*) from ({_PENDING_ALBUMS_SQL}) as q").fetchone()[0],
@@ -90,9 +90,9 @@ def pending_counts(con) -> dict[str, int]:
 
 
 class Enricher:
-    """Looks up pending ids within a request budget and stores each answer at once.
+    """Looks up pending ids within a request budget and stores each result at once.
 
-    Each answer is committed on its own (DuckDB autocommit), so a run stopped by a long
+    Each result is committed on its own (DuckDB autocommit), so a run stopped by a long
     Retry-After keeps everything it resolved before the stop.
     """
 

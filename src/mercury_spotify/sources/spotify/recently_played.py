@@ -1,9 +1,10 @@
 """Poll a listener's recently played tracks into ``raw.api_recent_play``.
 
-Spotify keeps only about the last 50 plays, and items can arrive late and out of order, so each
-poll starts at the newest page and walks the ``before`` cursors back while a page still brings
-plays Mercury has not stored, or while it is newer than the lookback horizon (the newest stored
-play minus ``lookback``). Storing is idempotent: a play is (listener, played_at, track URI).
+Spotify keeps only about the last 50 plays, and items can arrive late and out of order. So each
+poll starts at the newest page and walks the ``before`` cursors back while a page still contains
+plays Mercury has not stored. It also walks on while a page is newer than the lookback horizon,
+the newest stored play minus ``lookback``. Storing is idempotent because a play is identified by
+(listener, played_at, track URI).
 
 A poll whose items are all newer than the newest stored play, and that filled at least one whole
 page, may have missed plays in between: that is recorded as a possible gap.
@@ -27,7 +28,7 @@ MAX_PAGES = 20
 
 @dataclass
 class PollResult:
-    """What one poll of one listener did."""
+    """Counts of one poll of one listener, and the possible gap it found."""
 
     items: int = 0
     new_plays: int = 0
@@ -36,7 +37,7 @@ class PollResult:
     possible_gap: dict | None = None
 
     def as_counts(self) -> dict:
-        """The counts kept in the run log."""
+        """Return the counts kept in the run log."""
         counts = {"items": self.items, "new_plays": self.new_plays, "pages": self.pages,
                   "rejected": self.rejected}
         if self.possible_gap:
@@ -71,7 +72,7 @@ def epoch_ms(instant: dt.datetime) -> int:
 
 
 def parse_item(item: dict) -> RecentPlay | None:
-    """A play history object as a RecentPlay; None when it has no played_at or track URI."""
+    """Parse a play history object; return None when it has no played_at or track URI."""
     track = item.get("track") or {}
     played_at = item.get("played_at")
     uri = track.get("uri")
@@ -102,7 +103,7 @@ def parse_item(item: dict) -> RecentPlay | None:
 
 
 def newest_stored_play(con, listener_id: str) -> dt.datetime | None:
-    """The latest played_at stored for the listener."""
+    """Return the latest played_at stored for the listener."""
     row = con.execute("select max(played_at) from raw.api_recent_play where listener_id = ?",
                       [listener_id]).fetchone()
     return row[0] if row else None

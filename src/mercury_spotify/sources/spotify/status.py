@@ -1,4 +1,4 @@
-"""What ``mercury status`` shows about the Spotify source: tokens, polls, gaps, backlog."""
+"""The Spotify part of ``mercury status``: token expiry, last polls, possible gaps, backlog."""
 
 from __future__ import annotations
 

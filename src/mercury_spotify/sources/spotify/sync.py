@@ -1,8 +1,8 @@
 """``mercury sync``: poll every authorized listener, enrich metadata, then build the warehouse.
 
 Each listener's poll is one ``sync`` run in ``raw.load_run`` and enrichment is one ``enrich``
-run. A long Retry-After stops all Spotify calls of the run; the instant until which Spotify asked
-Mercury to wait is kept in the run's counts (``rate_limited_until``), and later runs make no
+run. A long Retry-After stops all Spotify calls of the run. The run's counts keep the instant
+until which Spotify asked Mercury to wait (``rate_limited_until``), and later runs make no
 Spotify call before it.
 """
 
@@ -73,7 +73,7 @@ class SyncReport:
 
 
 def wait_requested_until(con) -> dt.datetime | None:
-    """The latest ``rate_limited_until`` recorded by a sync or enrich run."""
+    """Return the latest ``rate_limited_until`` recorded by a sync or enrich run."""
     rows = con.execute(
         "select counts from raw.load_run where kind in ('sync', 'enrich') "
         "and counts like '%rate_limited_until%' order by started_at desc limit 1").fetchall()

@@ -1,8 +1,8 @@
 """Token files: ``$MERCURY_HOME/tokens/<listener>.json``, one per authorized listener.
 
-A file is readable by its owner only (mode 0600) and is replaced atomically: the new content goes
-to a temporary file in the same folder, which ``os.replace`` then moves over the old one, so a
-crash never leaves half a token file.
+A file is readable by its owner only (mode 0600) and is replaced atomically. The new content goes
+to a temporary file in the same folder, which ``os.replace`` then moves over the old one. So a
+crash leaves either the old file or the new one, never half a file.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ LISTENER_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 @dataclass
 class TokenSet:
-    """A listener's tokens and what Mercury knows about the authorization behind them."""
+    """A listener's tokens, with the Spotify account and the date of the authorization behind them."""
 
     listener_id: str
     spotify_user_id: str
@@ -52,7 +52,7 @@ class TokenSet:
         return now + dt.timedelta(seconds=margin_seconds) < self.expires_at
 
     def to_json(self) -> dict:
-        """The file content."""
+        """Return the file content as JSON-ready data."""
         data = dataclasses.asdict(self)
         for name in ("expires_at", "authorized_at"):
             data[name] = data[name].isoformat()
@@ -80,12 +80,12 @@ def validate_listener_name(name: str) -> str:
 
 
 def tokens_dir(home: Path) -> Path:
-    """The folder of the token files."""
+    """Return the folder of the token files."""
     return home / "tokens"
 
 
 def token_path(home: Path, listener_id: str) -> Path:
-    """The token file of one listener."""
+    """Return the token file path of one listener."""
     return tokens_dir(home) / f"{validate_listener_name(listener_id)}.json"
 
 
@@ -125,7 +125,7 @@ def load(home: Path, listener_id: str) -> TokenSet | None:
 
 
 def listeners(home: Path) -> list[str]:
-    """The listeners with a token file, sorted by name."""
+    """List the listeners with a token file, sorted by name."""
     folder = tokens_dir(home)
     if not folder.exists():
         return []

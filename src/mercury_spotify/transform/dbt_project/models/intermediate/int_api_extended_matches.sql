@@ -1,6 +1,6 @@
 -- Pairs of an API play and the extended play it is the same playback as: same listener and
--- track URI, and played_at within 120 s of the extended play's end or of its start (the API
--- stamps one or the other). One-to-one, nearest first: mutual nearest pairs are taken, then
+-- track URI, and played_at within 120 s of the extended play's end or of its start, because the
+-- API stamps one or the other. One-to-one, nearest first: mutual nearest pairs are taken, then
 -- mutual nearest pairs among the plays still unpaired. Ties prefer the longer extended play.
 -- NOTE: a third level of ties stays unpaired, so counted twice.
 

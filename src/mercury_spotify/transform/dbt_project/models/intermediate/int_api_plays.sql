@@ -1,5 +1,5 @@
 -- One row per recently played item from the Web API. played_at is usually the end of playback
--- and sometimes its start; the track duration comes from the track lookup when there is one,
+-- and sometimes its start. The track duration comes from the track lookup when there is one,
 -- else from the item itself.
 
 with recent_plays as (

@@ -2,9 +2,9 @@
 
 -- The natural ids behind the track, artist and album keys of every music play. A track with a
 -- URI that the Web API resolved takes its album URI and its primary artist's URI. Otherwise
--- artists and albums are identified by normalized names, and an artist name maps to an artist
--- URI when exactly one resolved artist has that name (so account-data plays, which have no
--- URIs, count for the same artist as the enriched plays).
+-- artists and albums are identified by normalized names. An artist name maps to an artist URI
+-- when exactly one resolved artist has that name. So account-data plays, which have no URIs,
+-- count for the same artist as the enriched plays.
 
 with plays as (
 

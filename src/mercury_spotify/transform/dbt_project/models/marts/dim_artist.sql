@@ -1,6 +1,6 @@
 -- Artists of the plays and of the resolved tracks. An artist the Web API resolved has its URI,
--- name and genres; other artists are identified by normalized name (spellings that differ only
--- in case or Unicode form are one artist), with artist_uri and genres null.
+-- name and genres. Other artists are identified by normalized name, so spellings that differ
+-- only in case or Unicode form are one artist, and their artist_uri and genres are null.
 
 with play_artists as (
 
