@@ -18,6 +18,7 @@ from mercury_spotify.cli import main
 from mercury_spotify.errors import ConfigError, ReauthorizationNeededError, SpotifyAuthorizationError
 from mercury_spotify.sources.spotify import auth, token_store
 from mercury_spotify.sources.spotify.api import SpotifyApi
+from mercury_spotify.sources.spotify.status import spotify_status
 from mercury_spotify.sources.spotify.sync import REAUTHORIZATION_NEEDED, sync
 from tests.spotify.conftest import CLIENT_ID, USER_ID, authorize_listener, follow_authorize
 
@@ -233,3 +234,32 @@ def test_cli_auth_reads_pasted_url(settings, stand_in, monkeypatch):
     assert request.url in result.output
     assert "Listener me authorized" in result.output
     assert token_store.load(settings.home, "me").spotify_user_id == USER_ID
+
+
+def test_status_warns_before_expiry(settings, stand_in, http_client, clock, monkeypatch):
+    authorize_listener(settings, http_client, clock)
+    monkeypatch.setenv("MERCURY_TIMEZONE", "UTC")
+    fresh = spotify_status(settings, clock())
+    expiring = spotify_status(settings, clock() + dt.timedelta(days=182 - 29))
+
+    assert not fresh.listeners[0].expires_soon
+    assert expiring.listeners[0].expires_soon
+
+
+def test_status_command_shows_reauthorization(settings, stand_in, http_client, clock, monkeypatch):
+    tokens = authorize_listener(settings, http_client, clock)
+    token_store.mark_reauthorization_needed(settings.home, tokens)
+    monkeypatch.setenv("MERCURY_TIMEZONE", "UTC")
+
+    result = CliRunner().invoke(main, ["--home", str(settings.home), "status"])
+
+    assert result.exit_code == 0, result.output
+    assert "re-authorization needed: run 'mercury auth --listener me'" in result.output
+
+
+def test_sync_without_client_id_fails_early(settings, stand_in, http_client, clock):
+    authorize_listener(settings, http_client, clock)
+    requests_before = len(stand_in.requests)
+    with pytest.raises(ConfigError, match="SPOTIFY_CLIENT_ID"):
+        sync(dataclasses.replace(settings, spotify_client_id=None), http=http_client, now=clock, build=False)
+    assert len(stand_in.requests) == requests_before

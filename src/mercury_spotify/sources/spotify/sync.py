@@ -95,6 +95,9 @@ def sync(settings: Settings, listeners: list[str] | None = None,
          now: Callable[[], dt.datetime] = runs.utc_now,
          sleep: Callable[[float], None] = time.sleep) -> SyncReport:
     """Poll, enrich and build for the given listeners (default: every authorized one)."""
+    from mercury_spotify.sources.spotify.auth import require_client_id
+
+    require_client_id(settings)
     names = listeners or token_store.listeners(settings.home)
     if not names:
         raise ConfigError(_("no listener has authorized Mercury yet; run 'mercury auth' first"))
