@@ -263,3 +263,10 @@ def test_sync_without_client_id_fails_early(settings, stand_in, http_client, clo
     with pytest.raises(ConfigError, match="SPOTIFY_CLIENT_ID"):
         sync(dataclasses.replace(settings, spotify_client_id=None), http=http_client, now=clock, build=False)
     assert len(stand_in.requests) == requests_before
+
+
+def test_no_browser_rejects_localhost_redirect(settings, stand_in, http_client, clock):
+    settings = dataclasses.replace(settings, spotify_redirect_uri="http://localhost:8888/callback")
+    with pytest.raises(ConfigError, match="localhost"):
+        authorize_listener(settings, http_client, clock)
+    assert not stand_in.requests

@@ -88,9 +88,7 @@ def loopback_address(redirect_uri: str) -> tuple[str, int, str]:
     parts = urllib.parse.urlsplit(redirect_uri)
     host = parts.hostname or ""
     if parts.scheme != "http" or host == "localhost":
-        raise ConfigError(_("SPOTIFY_REDIRECT_URI {uri!r}: use a loopback address by IP, such as "
-                            "http://127.0.0.1:8888/callback (Spotify rejects 'localhost')")
-                          .format(uri=redirect_uri))
+        raise _not_loopback_by_ip(redirect_uri)
     try:
         is_loopback = ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -100,6 +98,12 @@ def loopback_address(redirect_uri: str) -> tuple[str, int, str]:
                             "address such as 127.0.0.1; use --no-browser for any other redirect")
                           .format(uri=redirect_uri))
     return host, parts.port or 80, parts.path or "/"
+
+
+def _not_loopback_by_ip(redirect_uri: str) -> ConfigError:
+    return ConfigError(_("SPOTIFY_REDIRECT_URI {uri!r}: use a loopback address by IP, such as "
+                         "http://127.0.0.1:8888/callback (Spotify rejects 'localhost')")
+                       .format(uri=redirect_uri))
 
 
 def code_from_redirect(redirected_url: str, expected_state: str) -> str:
@@ -291,6 +295,8 @@ def authorize(settings: Settings, http: HttpClient, listener: str | None,
     """
     from mercury_spotify.sources.spotify.api import fetch_profile
 
+    if urllib.parse.urlsplit(settings.spotify_redirect_uri).hostname == "localhost":
+        raise _not_loopback_by_ip(settings.spotify_redirect_uri)
     request = new_authorization_request(settings)
     if open_browser is not None:
         callback = wait_for_callback(settings.spotify_redirect_uri,
