@@ -7,6 +7,7 @@ import logging
 import pytest
 
 from mercury_spotify.errors import (
+    SpotifyError,
     SpotifyForbiddenError,
     SpotifyNotFoundError,
     SpotifyRateLimitedError,
@@ -110,3 +111,11 @@ def test_batch_endpoint_forbidden_names_endpoint(api):
 def test_unknown_track_not_found(api):
     with pytest.raises(SpotifyNotFoundError):
         api.get("/v1/tracks/0000000000000000000000")
+
+
+def test_second_unauthorized_fails_after_one_refresh(api, stand_in):
+    refreshes_before = len(stand_in.requests_to("/api/token"))
+    stand_in.fail_next("/v1/me", 401, times=2)
+    with pytest.raises(SpotifyError, match="mercury auth --listener me"):
+        api.get("/v1/me")
+    assert len(stand_in.requests_to("/api/token")) - refreshes_before == 1

@@ -126,8 +126,7 @@ api_only as (
 
     select
         p.*,
-        a.ms_played as account_ms_played,
-        {{ from_epoch_seconds(epoch_seconds('p.played_at') ~ ' - coalesce(p.duration_ms, 0) / 1000.0') }} as earliest_start
+        a.ms_played as account_ms_played
     from api_plays as p
     left join account_api_matches as aam on aam.api_play_id = p.play_id
     left join account_plays as a on a.play_id = aam.account_play_id
@@ -137,27 +136,32 @@ api_only as (
 
 play_ends as (
 
-    select listener_id, ended_at from from_extended
+    select listener_id, ended_at, cast(null as varchar) as api_play_id from from_extended
     union all
-    select listener_id, ended_at from from_account
+    select listener_id, ended_at, cast(null as varchar) as api_play_id from from_account
     union all
-    select listener_id, played_at as ended_at from api_only
+    select listener_id, played_at as ended_at, play_id as api_play_id from api_only
 
 ),
 
 -- An API-only play is taken to end at played_at (the usual stamp) and to last its track's
 -- duration, but it cannot have started before the listener's previous play ended.
+ordered_ends as (
+
+    select
+        api_play_id,
+        lag(ended_at) over (partition by listener_id order by ended_at, api_play_id) as previous_ended_at
+    from play_ends
+
+),
+
 previous_ends as (
 
     select
-        p.play_id,
-        max(e.ended_at) as previous_ended_at
-    from api_only as p
-    inner join play_ends as e
-        on e.listener_id = p.listener_id
-        and e.ended_at >= p.earliest_start
-        and e.ended_at < p.played_at
-    group by p.play_id
+        api_play_id as play_id,
+        previous_ended_at
+    from ordered_ends
+    where api_play_id is not null
 
 ),
 
