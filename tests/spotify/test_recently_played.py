@@ -156,3 +156,24 @@ def test_lookback_rereads_two_hours(settings, stand_in, tracks, authorized, http
     assert len(pages) == 2
     first_page_oldest_ms = int(pages[1]["query"]["before"])
     assert first_page_oldest_ms > (START - dt.timedelta(hours=2)).timestamp() * 1000
+
+
+def test_item_without_track_rejected(settings, stand_in, tracks, authorized, http_client, clock, monkeypatch):
+    stand_in.add_play(USER_ID, START - dt.timedelta(minutes=4), tracks[0].track_id)
+    stand_in.add_play(USER_ID, START - dt.timedelta(minutes=8), tracks[1].track_id)
+    original = stand_in.track_object
+
+    def without_uri(track_id):
+        body = original(track_id)
+        if track_id == tracks[1].track_id:
+            body.pop("uri")
+        return body
+
+    monkeypatch.setattr(stand_in, "track_object", without_uri)
+    report = run_sync(settings, http_client, clock)
+
+    assert report.listeners[0].new_plays == 1
+    con = duckdb_file.connect(settings.duckdb_path, read_only=True)
+    rows = con.execute("select source, record_index, reason from raw.rejected_record").fetchall()
+    con.close()
+    assert rows == [("api:/v1/me/player/recently-played", 1, "played_at_or_track_uri_missing")]

@@ -13,6 +13,7 @@ page, may have missed plays in between: that is recorded as a possible gap.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ ENDPOINT = "/v1/me/player/recently-played"
 PAGE_LIMIT = 50
 DEFAULT_LOOKBACK = dt.timedelta(hours=2)
 MAX_PAGES = 20
+MAX_REJECTED_TEXT_CHARS = 100_000
 
 
 @dataclass
@@ -137,9 +139,10 @@ def poll(api: SpotifyApi, con, run_id: str, now: dt.datetime,
         result.pages += 1
         items = body.get("items") or []
         page: list[RecentPlay] = []
-        for item in items:
+        for index, item in enumerate(items):
             play = parse_item(item)
             if play is None:
+                _reject(con, run_id, result.items + index, item)
                 result.rejected += 1
                 continue
             page.append(play)
@@ -150,6 +153,8 @@ def poll(api: SpotifyApi, con, run_id: str, now: dt.datetime,
         page_new = [play for play in page if play.key not in stored and play.key not in seen]
         for play in page_new:
             seen[play.key] = play
+        # Each page is stored at once, so a later page that fails (a long 429) loses nothing.
+        _insert(con, listener_id, page_new, run_id, now)
         cursor = (body.get("cursors") or {}).get("before")
         if not items or not cursor:
             break
@@ -159,7 +164,6 @@ def poll(api: SpotifyApi, con, run_id: str, now: dt.datetime,
             break
         params = {"limit": PAGE_LIMIT, "before": cursor}
 
-    _insert(con, listener_id, list(seen.values()), run_id, now)
     result.new_plays = len(seen)
 
     if newest_before is not None and oldest_item is not None and result.items >= PAGE_LIMIT \
@@ -174,6 +178,16 @@ def poll(api: SpotifyApi, con, run_id: str, now: dt.datetime,
     log.info("listener %s: %d items in %d pages, %d new plays, %d rejected",
              listener_id, result.items, result.pages, result.new_plays, result.rejected)
     return result
+
+
+def _reject(con, run_id: str, index: int, item: object) -> None:
+    """Keep an item without played_at or track URI in ``raw.rejected_record``."""
+    text = json.dumps(item, ensure_ascii=False, default=str)[:MAX_REJECTED_TEXT_CHARS]
+    con.execute(
+        "insert into raw.rejected_record (run_id, source, file_sha256, record_index, reason, "
+        "record_text) values (?, ?, ?, ?, ?, ?)",
+        [run_id, "api:" + ENDPOINT, None, index, "played_at_or_track_uri_missing", text])
+    log.info("run %s: recently played item %d has no played_at or track URI; rejected", run_id, index)
 
 
 def _insert(con, listener_id: str, plays: list[RecentPlay], run_id: str, now: dt.datetime) -> None:
