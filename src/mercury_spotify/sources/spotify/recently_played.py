@@ -69,7 +69,7 @@ class RecentPlay:
 
 
 def epoch_ms(instant: dt.datetime) -> int:
-    """Milliseconds since 1970-01-01 UTC."""
+    """Return the milliseconds since 1970-01-01 UTC of an aware datetime."""
     return round(instant.timestamp() * 1000)
 
 
