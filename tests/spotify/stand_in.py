@@ -30,6 +30,7 @@ class ScriptedFailure:
     body: dict
     headers: dict = field(default_factory=dict)
     times: int = 1
+    skip: int = 0
 
 
 @dataclass
@@ -115,11 +116,14 @@ class SpotifyStandIn:
         self.artists[artist_id] = {"id": artist_id, "name": name, "genres": genres}
 
     def fail_next(self, path_prefix: str, status: int, body: dict | None = None,
-                  headers: dict | None = None, times: int = 1) -> None:
-        """Respond with ``status`` to the next ``times`` requests whose path starts with ``path_prefix``."""
+                  headers: dict | None = None, times: int = 1, skip: int = 0) -> None:
+        """Respond with ``status`` to ``times`` requests whose path starts with ``path_prefix``.
+
+        The first ``skip`` matching requests get their normal response.
+        """
         self.failures.append(ScriptedFailure(path_prefix, status,
                                              body or {"error": {"status": status, "message": "scripted"}},
-                                             headers or {}, times))
+                                             headers or {}, times, skip))
 
     def expire_access_tokens(self) -> None:
         """Make every access token issued so far invalid, so requests with them get 401."""
@@ -239,9 +243,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         stand_in = self.server.stand_in
         with stand_in._lock:
             for failure in stand_in.failures:
-                if failure.times > 0 and path.startswith(failure.path_prefix):
-                    failure.times -= 1
-                    break
+                if failure.times <= 0 or not path.startswith(failure.path_prefix):
+                    continue
+                if failure.skip > 0:
+                    failure.skip -= 1
+                    continue
+                failure.times -= 1
+                break
             else:
                 return False
         self._send_json(failure.status, failure.body, failure.headers)

@@ -177,3 +177,18 @@ def test_item_without_track_rejected(settings, stand_in, tracks, authorized, htt
     rows = con.execute("select source, record_index, reason from raw.rejected_record").fetchall()
     con.close()
     assert rows == [("api:/v1/me/player/recently-played", 1, "played_at_or_track_uri_missing")]
+
+
+def test_rate_limit_on_page_two_keeps_page_one(settings, stand_in, tracks, authorized, http_client, clock):
+    for number in range(70):
+        stand_in.add_play(USER_ID, START - dt.timedelta(minutes=4 * number), tracks[number % 12].track_id)
+    stand_in.fail_next("/v1/me/player/recently-played", 429, headers={"Retry-After": "7293"}, skip=1)
+
+    stopped = run_sync(settings, http_client, clock)
+    clock.advance(seconds=7293)
+    resumed = run_sync(settings, http_client, clock)
+
+    assert stopped.listeners[0].outcome == "rate_limited"
+    assert stopped.rate_limited_until == START + dt.timedelta(seconds=7293)
+    assert resumed.listeners[0].new_plays == 20
+    assert len(stored_plays(settings)) == 70

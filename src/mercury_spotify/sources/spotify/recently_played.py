@@ -123,13 +123,29 @@ def _stored_keys(con, listener_id: str, plays: list[RecentPlay]) -> set[tuple[in
     return {(epoch_ms(played_at), uri) for played_at, uri in rows}
 
 
+def last_poll_completed(con, listener_id: str) -> bool:
+    """Tell whether the listener's latest finished sync run walked all the pages it needed.
+
+    A poll stopped part-way (rate limit, error, crash) may have left older pages unread, which
+    the lookback alone would not reach again.
+    """
+    row = con.execute(
+        "select status from raw.load_run where kind = 'sync' and listener_id = ? "
+        "and status <> 'running' order by started_at desc limit 1", [listener_id]).fetchone()
+    return row is None or row[0] == "succeeded"
+
+
 def poll(api: SpotifyApi, con, run_id: str, now: dt.datetime,
          lookback: dt.timedelta = DEFAULT_LOOKBACK) -> PollResult:
-    """Fetch the listener's recently played pages and store the plays not stored yet."""
+    """Fetch the listener's recently played pages and store the plays not stored yet.
+
+    After a poll that stopped part-way, this one walks every page Spotify serves.
+    """
     listener_id = api.listener_id
     result = PollResult()
     newest_before = newest_stored_play(con, listener_id)
-    horizon = newest_before - lookback if newest_before is not None else None
+    walk_all = not last_poll_completed(con, listener_id)
+    horizon = newest_before - lookback if newest_before is not None and not walk_all else None
     params: dict = {"limit": PAGE_LIMIT}
     seen: dict[tuple[int, str], RecentPlay] = {}
     oldest_item: dt.datetime | None = None
