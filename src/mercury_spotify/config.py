@@ -1,7 +1,8 @@
 """Settings: command-line flag > environment variable > ``mercury.toml`` > default.
 
 ``mercury.toml`` lives in ``MERCURY_HOME``. Its keys are ``warehouse``, ``default_timezone``,
-``lang``, ``listener`` and ``stream_threshold_ms``, plus time-zone periods for people who moved
+``lang``, ``listener``, ``stream_threshold_ms``, ``spotify_client_id``, ``spotify_redirect_uri``,
+``spotify_accounts_url`` and ``spotify_api_url`` (the last two point tests at a stand-in), plus time-zone periods for people who moved
 or travelled::
 
     default_timezone = "America/Sao_Paulo"
@@ -30,6 +31,8 @@ from mercury_spotify.i18n import _
 DEFAULT_LISTENER = "me"
 DEFAULT_STREAM_THRESHOLD_MS = 30_000
 CONFIG_FILE_NAME = "mercury.toml"
+SPOTIFY_ACCOUNTS_URL = "https://accounts.spotify.com"
+SPOTIFY_API_URL = "https://api.spotify.com"
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ class Settings:
     stream_threshold_ms: int = DEFAULT_STREAM_THRESHOLD_MS
     spotify_client_id: str | None = None
     spotify_redirect_uri: str = "http://127.0.0.1:8888/callback"
+    spotify_accounts_url: str = SPOTIFY_ACCOUNTS_URL
+    spotify_api_url: str = SPOTIFY_API_URL
     extra: dict = field(default_factory=dict)
 
     @property
@@ -196,4 +201,10 @@ def load_settings(home: Path | str | None = None, warehouse: str | None = None) 
         spotify_redirect_uri=os.environ.get("SPOTIFY_REDIRECT_URI")
         or file_values.get("spotify_redirect_uri")
         or "http://127.0.0.1:8888/callback",
+        spotify_accounts_url=os.environ.get("SPOTIFY_ACCOUNTS_URL")
+        or file_values.get("spotify_accounts_url")
+        or SPOTIFY_ACCOUNTS_URL,
+        spotify_api_url=os.environ.get("SPOTIFY_API_URL")
+        or file_values.get("spotify_api_url")
+        or SPOTIFY_API_URL,
     )

@@ -48,3 +48,36 @@ class WarehouseBusyError(WarehouseError):
 
 class BuildError(MercuryError):
     """The dbt build failed: a model did not compile or run, or a data test failed."""
+
+
+class SpotifyError(MercuryError):
+    """A call to the Spotify Web API or its accounts service failed."""
+
+
+class SpotifyAuthorizationError(SpotifyError):
+    """The authorization flow failed: denied, wrong ``state``, or no code in the redirect."""
+
+
+class ReauthorizationNeededError(SpotifyError):
+    """The listener's refresh token is no longer valid; ``mercury auth`` must run again."""
+
+
+class SpotifyRateLimitedError(SpotifyError):
+    """Spotify asked Mercury to wait longer than a run may wait (429 with a long Retry-After)."""
+
+    def __init__(self, message: str, retry_after_seconds: float, quota_exceeded: bool = False):
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+        self.quota_exceeded = quota_exceeded
+
+
+class SpotifyForbiddenError(SpotifyError):
+    """Spotify returned 403: a removed endpoint, or a user the app does not allow."""
+
+
+class SpotifyNotFoundError(SpotifyError):
+    """Spotify returned 404 for an id."""
+
+
+class SpotifyUnavailableError(SpotifyError):
+    """Spotify kept returning 5xx, or the network failed, after every retry."""

@@ -92,11 +92,12 @@ RAW_TABLES: dict[str, str] = {
             played_at timestamp with time zone not null,
             track_uri varchar not null,
             track_name varchar,
-            artist_uris varchar,
-            artist_names varchar,
+            artist_uri varchar,
+            artist_name varchar,
             album_uri varchar,
             album_name varchar,
             duration_ms bigint,
+            context_type varchar,
             context_uri varchar,
             fetched_at timestamp with time zone not null,
             run_id varchar not null,
@@ -104,32 +105,43 @@ RAW_TABLES: dict[str, str] = {
         )""",
     "api_track": """
         create table if not exists raw.api_track (
-            track_uri varchar not null,
+            track_uri varchar primary key,
             found boolean not null,
             track_name varchar,
             album_uri varchar,
-            artist_uris varchar,
+            album_name varchar,
             duration_ms bigint,
             explicit boolean,
             isrc varchar,
+            disc_number integer,
+            track_number integer,
             fetched_at timestamp with time zone not null,
             run_id varchar not null
         )""",
+    "api_track_artist": """
+        create table if not exists raw.api_track_artist (
+            track_uri varchar not null,
+            artist_position integer not null,
+            artist_uri varchar not null,
+            artist_name varchar,
+            run_id varchar not null,
+            primary key (track_uri, artist_position)
+        )""",
     "api_album": """
         create table if not exists raw.api_album (
-            album_uri varchar not null,
+            album_uri varchar primary key,
             found boolean not null,
             album_name varchar,
             album_type varchar,
             release_date varchar,
             release_date_precision varchar,
-            artist_uris varchar,
+            total_tracks integer,
             fetched_at timestamp with time zone not null,
             run_id varchar not null
         )""",
     "api_artist": """
         create table if not exists raw.api_artist (
-            artist_uri varchar not null,
+            artist_uri varchar primary key,
             found boolean not null,
             artist_name varchar,
             genres varchar,

@@ -40,15 +40,16 @@ class Store:
                 [listener_id, listener_id, runs.utc_now(), run_id],
             )
 
-    def add_listener_alias(self, listener_id: str, alias: str, run_id: str) -> None:
-        """Keep an export's ``username`` as another name of the listener (not a new listener)."""
+    def add_listener_alias(self, listener_id: str, alias: str, run_id: str,
+                           source: str = "export_username") -> None:
+        """Keep another name of the listener (an export's ``username``, a Spotify user id)."""
         exists = self.con.execute(
             "select 1 from raw.listener_alias where alias = ? and listener_id = ?", [alias, listener_id]
         ).fetchone()
         if not exists:
             self.con.execute(
                 "insert into raw.listener_alias values (?, ?, ?, ?)",
-                [alias, listener_id, "export_username", run_id],
+                [alias, listener_id, source, run_id],
             )
 
 

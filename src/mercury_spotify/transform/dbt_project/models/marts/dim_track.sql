@@ -1,9 +1,18 @@
 -- Tracks known from plays: by URI, or by normalized artist and track names when the source has
--- no URI (account data). Each track takes its most frequent album in the plays.
+-- no URI (account data). Each track takes its most frequent album in the plays, which for a
+-- track the Web API resolved is its album URI. Duration, explicit and ISRC come from the
+-- track lookup and stay null until then.
 
 with track_plays as (
 
     select * from {{ ref('int_music_play_ids') }}
+
+),
+
+resolved_tracks as (
+
+    select * from {{ ref('stg_api_track') }}
+    where found
 
 ),
 
@@ -33,10 +42,11 @@ tracks as (
 select
     {{ dbt.hash('t.track_id') }} as track_key,
     t.track_uri,
-    t.track_name,
+    coalesce(r.track_name, t.track_name) as track_name,
     {{ dbt.hash('a.album_id') }} as album_key,
-    cast(null as bigint) as duration_ms,
-    cast(null as boolean) as explicit,
-    cast(null as varchar) as isrc
+    r.duration_ms,
+    r.explicit,
+    r.isrc
 from tracks as t
 left join album_counts as a on a.track_id = t.track_id and a.album_rank = 1
+left join resolved_tracks as r on r.track_uri = t.track_uri

@@ -1,0 +1,149 @@
+"""Commands of the Spotify Web API source: ``auth``, ``sync`` and ``status``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+import click
+
+from mercury_spotify.cli import settings_from
+from mercury_spotify.i18n import _
+from mercury_spotify.sources.spotify.enrichment import DEFAULT_MAX_REQUESTS
+
+
+@click.command("auth", help=_("Authorize Mercury to read a listener's recently played tracks "
+                              "(Spotify authorization code flow with PKCE)."))
+@click.option("--listener", metavar="NAME", help=_("Name to keep this Spotify account under "
+                                                   "(default: the installation's listener, or "
+                                                   "the Spotify user id when that is taken)."))
+@click.option("--no-browser", is_flag=True, help=_("Print the authorization URL and read the "
+                                                   "redirected URL from standard input, for "
+                                                   "servers and containers."))
+@click.pass_context
+def auth_command(ctx: click.Context, listener: str | None, no_browser: bool) -> None:
+    from mercury_spotify.sources.spotify.auth import authorize, browser_opener
+    from mercury_spotify.sources.spotify.client import HttpClient
+    from mercury_spotify.warehouse.runs import utc_now
+
+    settings = settings_from(ctx)
+
+    def read_redirect(url: str) -> str:
+        click.echo(_("Open this URL in a browser, log in to Spotify and accept:"), err=True)
+        click.echo(url)
+        click.echo(_("The browser then goes to an address that does not load. Paste that "
+                     "whole address here and press Enter:"), err=True)
+        return sys.stdin.readline()
+
+    opener = None
+    if not no_browser:
+        browser = browser_opener()
+
+        def opener(url: str) -> None:
+            click.echo(_("Opening the browser. If it does not open, visit:"), err=True)
+            click.echo(url, err=True)
+            browser(url)
+
+    with HttpClient() as http:
+        tokens = authorize(settings, http, listener, opener, read_redirect, utc_now)
+    click.echo(_("Listener {listener} authorized; the authorization lasts until {date}.").format(
+        listener=tokens.listener_id, date=tokens.refresh_token_expires_at.date().isoformat()))
+
+
+@click.command("sync", help=_("Poll recently played tracks of every authorized listener, look "
+                              "up track, album and artist metadata, then build the warehouse."))
+@click.option("--listener", "listeners", metavar="NAME", multiple=True,
+              help=_("Sync only this listener (repeatable)."))
+@click.option("--max-requests", type=click.IntRange(min=0), default=DEFAULT_MAX_REQUESTS,
+              show_default=True, help=_("Maximum metadata lookups (HTTP requests) in this run."))
+@click.option("--no-build", is_flag=True, help=_("Only store what Spotify returned; skip the dbt build."))
+@click.pass_context
+def sync_command(ctx: click.Context, listeners: tuple[str, ...], max_requests: int,
+                 no_build: bool) -> None:
+    from mercury_spotify.sources.spotify.sync import sync
+
+    report = sync(settings_from(ctx), list(listeners) or None, max_requests=max_requests,
+                  build=not no_build)
+    if report.skipped_until is not None:
+        click.echo(_("Spotify asked Mercury to wait until {time} UTC; nothing was requested.")
+                   .format(time=_utc_text(report.skipped_until)))
+        return
+    for item in report.listeners:
+        if item.outcome == "ok":
+            click.echo(_("{listener}: {count} new plays").format(listener=item.listener_id,
+                                                                 count=item.new_plays))
+        elif item.outcome == "skipped":
+            click.echo(_("{listener}: not polled (Spotify asked Mercury to wait)").format(
+                listener=item.listener_id))
+        else:
+            click.echo(_("{listener}: {message}").format(listener=item.listener_id,
+                                                         message=item.message), err=True)
+        if item.possible_gap:
+            click.echo(_("{listener}: possible gap between {after} and {before}; import an export "
+                         "to fill it").format(listener=item.listener_id, after=item.possible_gap["after"],
+                                              before=item.possible_gap["before"]), err=True)
+    if report.enrichment is not None:
+        result = report.enrichment
+        click.echo(_("Metadata: {tracks} tracks, {albums} albums, {artists} artists looked up "
+                     "({requests} requests); waiting: {pending} tracks").format(
+            tracks=result.tracks, albums=result.albums, artists=result.artists,
+            requests=result.requests, pending=result.pending_tracks))
+    if report.enrichment_message:
+        click.echo(_("Metadata lookup stopped: {message}").format(message=report.enrichment_message),
+                   err=True)
+    if report.rate_limited_until is not None:
+        click.echo(_("Spotify asked Mercury to wait; the run stopped and the next run after "
+                     "{time} UTC resumes.").format(time=_utc_text(report.rate_limited_until)), err=True)
+    if report.built:
+        click.echo(_("Warehouse built: {models} models, {failures} failing tests").format(
+            models=report.build_models, failures=len(report.build_failures)))
+        for failure in report.build_failures:
+            click.echo("  " + failure, err=True)
+    if not report.ok:
+        ctx.exit(1)
+
+
+@click.command("status", help=_("Show authorized listeners, token expiry, the last polls, possible "
+                                "gaps and the metadata backlog."))
+@click.pass_context
+def status_command(ctx: click.Context) -> None:
+    from mercury_spotify.sources.spotify.status import spotify_status
+    from mercury_spotify.warehouse.runs import utc_now
+
+    status = spotify_status(settings_from(ctx), utc_now())
+    if not status.listeners:
+        click.echo(_("No listener has authorized Mercury; run 'mercury auth'."))
+    for item in status.listeners:
+        click.echo(_("{listener}: authorized {authorized}, expires {expires}, last sync {last} ({state})")
+                   .format(listener=item.listener_id, authorized=item.authorized_at.date().isoformat(),
+                           expires=item.refresh_token_expires_at.date().isoformat(),
+                           last=_utc_text(item.last_sync_at) if item.last_sync_at else _("never"),
+                           state=item.last_sync_status or "-"))
+        if item.reauthorization_needed:
+            click.echo(_("  re-authorization needed: run 'mercury auth --listener {listener}'")
+                       .format(listener=item.listener_id))
+        elif item.expires_soon:
+            click.echo(_("  the authorization expires within 30 days: run 'mercury auth --listener "
+                         "{listener}'").format(listener=item.listener_id))
+    for gap in status.gaps:
+        state = _("filled by an export") if gap.filled_by_export else _("not filled yet")
+        click.echo(_("Possible gap for {listener} between {after} and {before} UTC: {state}").format(
+            listener=gap.listener_id, after=_utc_text(gap.after), before=_utc_text(gap.before),
+            state=state))
+    if status.backlog:
+        click.echo(_("Metadata backlog: {tracks} tracks, {albums} albums, {artists} artists").format(
+            tracks=status.backlog["pending_tracks"], albums=status.backlog["pending_albums"],
+            artists=status.backlog["pending_artists"]))
+    if status.rate_limited_until is not None:
+        click.echo(_("Spotify asked Mercury to wait until {time} UTC.").format(
+            time=_utc_text(status.rate_limited_until)))
+
+
+def _utc_text(instant: dt.datetime) -> str:
+    return instant.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
+
+
+def register(group: click.Group) -> None:
+    """Add this module's commands to the ``mercury`` group."""
+    for command in (auth_command, sync_command, status_command):
+        group.add_command(command)

@@ -1,0 +1,1 @@
+"""The Spotify Web API source: authorization, recently played, and metadata enrichment."""
