@@ -57,7 +57,7 @@ def make_settings(home, stand_in: SpotifyStandIn) -> Settings:
     )
 
 
-def make_http_client(clock: "Clock") -> HttpClient:
+def make_http_client(clock: Clock) -> HttpClient:
     """A client whose waits advance ``clock`` and whose jitter is always one half."""
     return HttpClient(sleep=clock.sleep, clock=clock, jitter=lambda: 0.5)
 

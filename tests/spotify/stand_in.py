@@ -74,7 +74,7 @@ class SpotifyStandIn:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "SpotifyStandIn":
+    def start(self) -> SpotifyStandIn:
         """Serve in a background thread."""
         self._thread.start()
         return self

@@ -270,3 +270,15 @@ def test_no_browser_rejects_localhost_redirect(settings, stand_in, http_client, 
     with pytest.raises(ConfigError, match="localhost"):
         authorize_listener(settings, http_client, clock)
     assert not stand_in.requests
+
+
+@pytest.mark.parametrize("mode", [0o640, 0o604, 0o644])
+def test_readable_token_file_is_rejected(settings, stand_in, http_client, clock, mode, caplog):
+    authorize_listener(settings, http_client, clock)
+    path = token_store.token_path(settings.home, "me")
+    os.chmod(path, mode)
+    with pytest.raises(ConfigError, match="chmod 600"):
+        token_store.load(settings.home, "me")
+    assert any("not used" in record.getMessage() for record in caplog.records)
+    os.chmod(path, 0o600)
+    assert token_store.load(settings.home, "me") is not None

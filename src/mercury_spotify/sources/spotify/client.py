@@ -84,7 +84,7 @@ class HttpClient:
             connection.close()
         self._connections.clear()
 
-    def __enter__(self) -> "HttpClient":
+    def __enter__(self) -> HttpClient:
         return self
 
     def __exit__(self, *exc_info) -> None:

@@ -27,7 +27,7 @@ from mercury_spotify.operations.run_lock import run_lock
 from mercury_spotify.sources.spotify import recently_played, token_store
 from mercury_spotify.sources.spotify.api import SpotifyApi
 from mercury_spotify.sources.spotify.client import HttpClient
-from mercury_spotify.sources.spotify.enrichment import DEFAULT_MAX_REQUESTS, EnrichmentResult, Enricher
+from mercury_spotify.sources.spotify.enrichment import DEFAULT_MAX_REQUESTS, Enricher, EnrichmentResult
 from mercury_spotify.warehouse import runs
 from mercury_spotify.warehouse.store import open_writer
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from mercury_spotify.errors import ConfigError
 from mercury_spotify.i18n import _
+from mercury_spotify.operations.secret_files import require_private
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ class TokenSet:
         return data
 
     @classmethod
-    def from_json(cls, data: dict) -> "TokenSet":
+    def from_json(cls, data: dict) -> TokenSet:
         """Read a file's content back."""
         values = dict(data)
         for name in ("expires_at", "authorized_at"):
@@ -116,6 +117,7 @@ def load(home: Path, listener_id: str) -> TokenSet | None:
     path = token_path(home, listener_id)
     if not path.exists():
         return None
+    require_private(path)
     try:
         return TokenSet.from_json(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError) as exc:
