@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import platformdirs
 
 from mercury_spotify.errors import ConfigError
+from mercury_spotify.i18n import _
 
 DEFAULT_LISTENER = "me"
 DEFAULT_STREAM_THRESHOLD_MS = 30_000
@@ -66,7 +67,7 @@ class Settings:
             raise ConfigError(f"the warehouse is {self.backend}, not a DuckDB file")
         return Path(self.warehouse_url.removeprefix("duckdb://"))
 
-    def with_overrides(self, **changes) -> "Settings":
+    def with_overrides(self, **changes) -> Settings:
         """Return a copy with the given fields replaced (used for command-line flags)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
@@ -110,7 +111,8 @@ def validate_zone(name: str, where: str) -> str:
     """Return ``name`` if it is a known IANA zone, else raise ConfigError naming ``where``."""
     if not _is_valid_zone(name):
         raise ConfigError(
-            f"{where}: unknown time zone {name!r}; use an IANA name such as 'America/Sao_Paulo'"
+            _("{setting}: unknown time zone {zone!r}; use an IANA name such as 'America/Sao_Paulo'")
+            .format(setting=where, zone=name)
         )
     return name
 
@@ -124,7 +126,8 @@ def read_config_file(home: Path) -> dict:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except (tomllib.TOMLDecodeError, OSError) as exc:
-        raise ConfigError(f"{path}: cannot read the configuration file: {exc}") from exc
+        raise ConfigError(_("{path}: cannot read the configuration file: {error}")
+                          .format(path=path, error=exc)) from exc
 
 
 def _parse_periods(raw_periods: object, path: Path) -> tuple[TimezonePeriod, ...]:
@@ -165,8 +168,9 @@ def load_settings(home: Path | str | None = None, warehouse: str | None = None) 
     )
     if not warehouse_url.startswith(("duckdb:///", "postgresql://", "postgres://")):
         raise ConfigError(
-            f"MERCURY_WAREHOUSE: {warehouse_url.split('@')[-1]!r} is not a warehouse URL; "
-            "use duckdb:///PATH or postgresql://user:password@host:port/database"
+            _("MERCURY_WAREHOUSE: {url!r} is not a warehouse URL; "
+              "use duckdb:///PATH or postgresql://user:password@host:port/database")
+            .format(url=warehouse_url.split("@")[-1])
         )
 
     zone = os.environ.get("MERCURY_TIMEZONE") or file_values.get("default_timezone") or system_timezone()

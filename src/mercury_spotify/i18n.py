@@ -53,6 +53,22 @@ def _(message: str) -> str:
     return translations(resolve_language()).gettext(message)
 
 
+def install_global_domain(lang: str) -> None:
+    """Make Mercury's catalogue the process-wide gettext domain, for click's own messages.
+
+    click translates "Usage:", "Options" and its errors through the standard ``gettext.gettext``,
+    which reads the global domain and takes the language from ``LANGUAGE``.
+    """
+    gettext.bindtextdomain(DOMAIN, LOCALE_DIR)
+    gettext.textdomain(DOMAIN)
+    os.environ["LANGUAGE"] = lang.replace("-", "_")
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue without translating it yet (it is translated when shown)."""
+    return message
+
+
 def babel_locale(lang: str) -> str:
     """The Babel locale name for a supported language."""
     return "pt_BR" if lang == "pt-BR" else "en_US"

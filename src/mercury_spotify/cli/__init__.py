@@ -13,10 +13,12 @@ import click
 from mercury_spotify import __version__
 from mercury_spotify.config import load_settings
 from mercury_spotify.errors import MercuryError
-from mercury_spotify.i18n import _
+from mercury_spotify.i18n import _, install_global_domain, resolve_language
 from mercury_spotify.logs import configure_logging
 
 log = logging.getLogger(__name__)
+
+install_global_domain(resolve_language())
 
 
 class MercuryGroup(click.Group):

@@ -14,13 +14,13 @@ from pathlib import Path
 
 from mercury_spotify.config import Settings
 from mercury_spotify.errors import ExportFormatError, MercuryError, NoHistoryFoundError
-from mercury_spotify.i18n import _
+from mercury_spotify.i18n import N_, _
 from mercury_spotify.operations.run_lock import run_lock
 from mercury_spotify.pipeline import figures
 from mercury_spotify.sources.export.discover import ExportSource, discover
 from mercury_spotify.sources.export.layouts import sniff
 from mercury_spotify.warehouse import runs
-from mercury_spotify.warehouse.export_landing import PendingFile, land_files
+from mercury_spotify.warehouse.export_landing import PendingFile, TolerantReadNeeded, land_files
 from mercury_spotify.warehouse.store import open_writer
 
 log = logging.getLogger(__name__)
@@ -125,8 +125,7 @@ def import_paths(
 
 
 def _any_already_imported(report: ImportReport) -> bool:
-    already = _("already imported")
-    return any(item.reason.startswith(already) for item in report.files_skipped)
+    return any(item.reason == "already imported" for item in report.files_skipped)
 
 
 def _select_new_files(store, sources: list[ExportSource], explicit_files: set[Path],
@@ -140,13 +139,13 @@ def _select_new_files(store, sources: list[ExportSource], explicit_files: set[Pa
             if source.member is None and source.path.resolve() in explicit_files and source.size > 0:
                 raise ExportFormatError(
                     _("{file}: expected a JSON array of Spotify listening records, found {what}")
-                    .format(file=source.display_name, what=sniffed.note))
+                    .format(file=source.display_name, what=_(sniffed.note or "")))
             report.files_skipped.append(SkippedFile(source.display_name, sniffed.note or ""))
             log.info("skipped %s: %s", source.display_name, sniffed.note)
             continue
         sha = source.sha256()
         if sha in known:
-            report.files_skipped.append(SkippedFile(source.display_name, _("already imported")))
+            report.files_skipped.append(SkippedFile(source.display_name, N_("already imported")))
             continue
         known.add(sha)
         pending.append(PendingFile(source=source, sha256=sha, format=sniffed.format))
@@ -167,11 +166,26 @@ def _land(store, settings: Settings, pending: list[PendingFile], report: ImportR
         if progress:
             progress(done_bytes, total_bytes)
 
+    tolerant: frozenset[str] = frozenset()
+    while True:
+        done_bytes = 0
+        try:
+            _land_in_transaction(store, settings, pending, report, file_done, tolerant)
+            break
+        except TolerantReadNeeded as retry:
+            # Bounded: every retry adds at least one file to the tolerant set.
+            tolerant = tolerant | frozenset(retry.sha256s)
+    log.info("import run %s landed %d files, %d records, %d rejected",
+             report.run_id, report.files_read, report.records, report.rejected)
+
+
+def _land_in_transaction(store, settings: Settings, pending: list[PendingFile], report: ImportReport,
+                         file_done: Callable[[PendingFile], None], tolerant: frozenset[str]) -> None:
     con = store.con
     con.execute("begin transaction")
     try:
         store.ensure_listener(settings.listener, report.run_id)
-        result = land_files(con, pending, settings.listener, report.run_id, file_done)
+        result = land_files(con, pending, settings.listener, report.run_id, file_done, tolerant)
         for alias in sorted(result.usernames):
             store.add_listener_alias(settings.listener, alias, report.run_id)
         for item in pending:
@@ -195,8 +209,6 @@ def _land(store, settings: Settings, pending: list[PendingFile], report: ImportR
     except BaseException:
         con.execute("rollback")
         raise
-    log.info("import run %s landed %d files, %d records, %d rejected",
-             report.run_id, report.files_read, report.records, report.rejected)
 
 
 def _safe_error(exc: BaseException) -> str:

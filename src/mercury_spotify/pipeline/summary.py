@@ -2,34 +2,34 @@
 
 from __future__ import annotations
 
-from mercury_spotify.i18n import _, format_number, resolve_language
+from mercury_spotify.i18n import N_, _, format_number, resolve_language
 from mercury_spotify.pipeline.importer import ImportReport
 
 REASON_LABELS = {
-    "record_not_object": "the record is not a JSON object",
-    "ts_missing": "ts is missing",
-    "ts_not_timestamp": "ts is not a UTC timestamp",
-    "ts_out_of_range": "ts is before 2006 or in the future",
-    "ms_played_missing": "ms_played is missing",
-    "ms_played_not_integer": "ms_played is not a whole number",
-    "ms_played_negative": "ms_played is negative",
-    "ms_played_out_of_range": "ms_played is over 100 days",
-    "offline_timestamp_not_integer": "offline_timestamp is not a whole number",
-    "shuffle_not_boolean": "shuffle is not true or false",
-    "skipped_not_boolean": "skipped is not true or false",
-    "offline_not_boolean": "offline is not true or false",
-    "incognito_mode_not_boolean": "incognito_mode is not true or false",
-    "spotify_track_uri_malformed": "spotify_track_uri is not a spotify:track: URI",
-    "spotify_episode_uri_malformed": "spotify_episode_uri is not a spotify:episode: URI",
-    "audiobook_uri_malformed": "audiobook_uri is not a Spotify URI",
-    "audiobook_chapter_uri_malformed": "audiobook_chapter_uri is not a Spotify URI",
-    "endTime_missing": "endTime is missing",
-    "endTime_not_timestamp": "endTime is not a date and time like 2023-01-31 18:05",
-    "endTime_out_of_range": "endTime is before 2006 or in the future",
-    "msPlayed_missing": "msPlayed is missing",
-    "msPlayed_not_integer": "msPlayed is not a whole number",
-    "msPlayed_negative": "msPlayed is negative",
-    "msPlayed_out_of_range": "msPlayed is over 100 days",
+    "record_not_object": N_("the record is not a JSON object"),
+    "ts_missing": N_("ts is missing"),
+    "ts_not_timestamp": N_("ts is not a UTC timestamp"),
+    "ts_out_of_range": N_("ts is before 2006 or in the future"),
+    "ms_played_missing": N_("ms_played is missing"),
+    "ms_played_not_integer": N_("ms_played is not a whole number"),
+    "ms_played_negative": N_("ms_played is negative"),
+    "ms_played_out_of_range": N_("ms_played is over 100 days"),
+    "offline_timestamp_not_integer": N_("offline_timestamp is not a whole number"),
+    "shuffle_not_boolean": N_("shuffle is not true or false"),
+    "skipped_not_boolean": N_("skipped is not true or false"),
+    "offline_not_boolean": N_("offline is not true or false"),
+    "incognito_mode_not_boolean": N_("incognito_mode is not true or false"),
+    "spotify_track_uri_malformed": N_("spotify_track_uri is not a spotify:track: URI"),
+    "spotify_episode_uri_malformed": N_("spotify_episode_uri is not a spotify:episode: URI"),
+    "audiobook_uri_malformed": N_("audiobook_uri is not a Spotify URI"),
+    "audiobook_chapter_uri_malformed": N_("audiobook_chapter_uri is not a Spotify URI"),
+    "endTime_missing": N_("endTime is missing"),
+    "endTime_not_timestamp": N_("endTime is not a date and time like 2023-01-31 18:05"),
+    "endTime_out_of_range": N_("endTime is before 2006 or in the future"),
+    "msPlayed_missing": N_("msPlayed is missing"),
+    "msPlayed_not_integer": N_("msPlayed is not a whole number"),
+    "msPlayed_negative": N_("msPlayed is negative"),
+    "msPlayed_out_of_range": N_("msPlayed is over 100 days"),
 }
 
 
@@ -63,7 +63,7 @@ def render(report: ImportReport) -> str:
     width = max(len(label) for label, _value in rows)
     lines = [f"{label.ljust(width)}  {value:>12}" for label, value in rows]
     for item in report.files_skipped:
-        lines.append(_("skipped {file}: {reason}").format(file=item.name, reason=item.reason))
+        lines.append(_("skipped {file}: {reason}").format(file=item.name, reason=_(item.reason)))
     if report.build_failures:
         lines.append(_("dbt tests failing:"))
         lines.extend(f"  {failure}" for failure in report.build_failures)

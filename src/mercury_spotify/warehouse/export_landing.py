@@ -1,22 +1,25 @@
 """Land export files in ``raw.export_play`` and ``raw.rejected_record``, through DuckDB.
 
 Files of one format and one container (the file system, or one ZIP) are read together by one
-``read_json`` call, which is much faster than a call per file. A batch that fails because some
-array element is not an object is retried file by file, with a reader that takes each element
-whole and rejects the odd ones. A file that is not valid JSON stops the import: the caller rolls
-the transaction back, so nothing of that import lands.
+``read_json`` call, which is much faster than a call per file. That fast reader fails on a whole
+batch when some array element is not an object, and a failed statement aborts DuckDB's
+transaction, so the batch cannot be retried in place: ``land_files`` raises
+``TolerantReadNeeded`` and the caller starts the transaction again, reading those files with a
+slower reader that takes each element whole and rejects the odd ones. A file that is not valid
+JSON stops the import; the caller rolls back, so nothing of that import lands.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import duckdb
 
 from mercury_spotify.errors import ExportFormatError
+from mercury_spotify.i18n import _
 from mercury_spotify.sources.export import records
 from mercury_spotify.sources.export.discover import ExportSource
 
@@ -25,6 +28,15 @@ log = logging.getLogger(__name__)
 MAX_BATCH_FILES = 64
 MAX_BATCH_BYTES = 256 * 1024**2
 MAX_REJECTED_TEXT_CHARS = 100_000
+MAX_LOCATE_BYTES = 512 * 1024**2
+
+
+class TolerantReadNeeded(Exception):
+    """Some files must be read element by element; roll back and land again with them marked."""
+
+    def __init__(self, sha256s: set[str]):
+        super().__init__(f"{len(sha256s)} files need the tolerant reader")
+        self.sha256s = sha256s
 
 
 @dataclass
@@ -51,24 +63,32 @@ def land_files(
     listener_id: str,
     run_id: str,
     on_file_done: Callable[[PendingFile], None] = lambda item: None,
+    tolerant: frozenset[str] = frozenset(),
 ) -> LandingResult:
-    """Land every pending file inside the caller's open transaction."""
+    """Land every pending file inside the caller's open transaction.
+
+    Files whose SHA-256 is in ``tolerant`` are read element by element.
+    """
     result = LandingResult()
     con.execute("create or replace temp table landing_file (batch_id integer, filename varchar, "
                 "file_sha256 varchar, format varchar, display_name varchar)")
-    for batch_id, batch in enumerate(_batches(pending)):
-        _land_batch(con, batch_id, batch, listener_id, run_id, result)
+    for batch_id, batch in enumerate(_batches(pending, tolerant)):
+        _land_batch(con, batch_id, batch, listener_id, run_id, result, tolerant)
         for item in batch:
             on_file_done(item)
     return result
 
 
-def _batches(pending: list[PendingFile]) -> Iterable[list[PendingFile]]:
-    """Group files by container and format, within the batch size limits, keeping their order."""
-    groups: dict[tuple[str | None, str], list[PendingFile]] = {}
+def _batches(pending: list[PendingFile], tolerant: frozenset[str]) -> Iterable[list[PendingFile]]:
+    """Group files by container and format, within the batch size limits, keeping their order.
+
+    A file for the tolerant reader is a batch of its own.
+    """
+    groups: dict[tuple[str | None, str, str | None], list[PendingFile]] = {}
     for item in pending:
         container = str(item.source.path) if item.source.member else None
-        groups.setdefault((container, item.format), []).append(item)
+        alone = item.sha256 if item.sha256 in tolerant else None
+        groups.setdefault((container, item.format, alone), []).append(item)
     for items in groups.values():
         batch: list[PendingFile] = []
         size = 0
@@ -91,7 +111,7 @@ def _sql_string(value: str) -> str:
 
 
 def _land_batch(con, batch_id: int, batch: list[PendingFile], listener_id: str, run_id: str,
-                result: LandingResult) -> None:
+                result: LandingResult, tolerant: frozenset[str]) -> None:
     archive = batch[0].source.path if batch[0].source.member else None
     format_name = batch[0].format
     if archive is not None:
@@ -104,16 +124,18 @@ def _land_batch(con, batch_id: int, batch: list[PendingFile], listener_id: str, 
                 "insert into landing_file values (?, ?, ?, ?, ?)",
                 [batch_id, _reader_path(item.source), item.sha256, item.format, item.source.display_name],
             )
-        paths = "[" + ", ".join(_sql_string(_reader_path(item.source)) for item in batch) + "]"
-        try:
-            _read_into_landing(con, records.fast_source_sql(paths, format_name), format_name)
-        except duckdb.InvalidInputException as exc:
-            if "Malformed JSON" in str(exc):
-                raise _format_error(exc, batch) from exc
-            log.info("batch %d: a file has non-object elements; reading file by file", batch_id)
-            con.execute("drop table if exists landing")
-            for item in batch:
-                _read_file_tolerant(con, item, format_name)
+        if batch[0].sha256 in tolerant:
+            _read_file_tolerant(con, batch[0], format_name)
+        else:
+            paths = "[" + ", ".join(_sql_string(_reader_path(item.source)) for item in batch) + "]"
+            try:
+                _read_into_landing(con, records.fast_source_sql(paths, format_name), format_name)
+            except duckdb.InvalidInputException as exc:
+                if "Malformed JSON" in str(exc):
+                    raise _format_error(exc, batch) from exc
+                log.info("batch %d: a file has non-object elements; landing again with the tolerant reader",
+                         batch_id)
+                raise TolerantReadNeeded({item.sha256 for item in batch}) from exc
         _move_landing_to_raw(con, batch_id, listener_id, run_id, result)
     finally:
         if archive is not None:
@@ -129,33 +151,71 @@ def _read_into_landing(con, source_sql: str, format_name: str) -> None:
 def _read_file_tolerant(con, item: PendingFile, format_name: str) -> None:
     path = _sql_string(_reader_path(item.source))
     try:
-        try:
-            _read_into_landing(con, records.fast_source_sql(f"[{path}]", format_name), format_name)
-        except duckdb.InvalidInputException as exc:
-            if "Malformed JSON" in str(exc):
-                raise
-            _read_into_landing(con, records.tolerant_source_sql(path, format_name), format_name)
+        _read_into_landing(con, records.tolerant_source_sql(path, format_name), format_name)
     except duckdb.InvalidInputException as exc:
         raise _format_error(exc, [item]) from exc
 
 
 def _format_error(exc: Exception, batch: list[PendingFile]) -> ExportFormatError:
-    """Map DuckDB's JSON error to one naming the export file and the position."""
+    """Map DuckDB's JSON error to one naming the export file and the line and column."""
     message = str(exc).split("\n")[0]
-    by_reader_path = {_reader_path(item.source): item.source.display_name for item in batch}
-    display = next((name for path, name in by_reader_path.items() if f'"{path}"' in message),
-                   batch[0].source.display_name if len(batch) == 1 else None)
-    position = re.search(r"at byte (\d+) in record/value (\d+)", message)
-    if position:
-        where = f"record {position.group(2)}, byte {position.group(1)}"
-    else:
-        where = "unknown position"
-    detail = message.split(": ", 2)[-1]
-    name = display or ", ".join(item.source.display_name for item in batch)
+    culprit = next((item for item in batch if f'"{_reader_path(item.source)}"' in message), None)
+    if culprit is None and len(batch) == 1:
+        culprit = batch[0]
+    if culprit is None:
+        name = ", ".join(item.source.display_name for item in batch)
+        return ExportFormatError(
+            _("{file}: invalid JSON ({position}). Nothing of this import was saved; "
+              "download the export again or remove the damaged file").format(file=name, position=message)
+        )
     return ExportFormatError(
-        f"{name}: invalid JSON ({where}): {detail}. Nothing of this import was saved; "
-        "download the export again or remove this file"
+        _("{file}: invalid JSON ({position}). Nothing of this import was saved; "
+          "download the export again or remove the damaged file")
+        .format(file=culprit.source.display_name, position=_locate_syntax_error(culprit.source, message))
     )
+
+
+def _locate_syntax_error(source: ExportSource, duckdb_message: str) -> str:
+    """Line, column and record number of the first syntax error, found with Python's parser.
+
+    The parser needs the whole file in memory, so a file over the limit keeps DuckDB's wording.
+    """
+    if source.size > MAX_LOCATE_BYTES:
+        return duckdb_message.split(": ", 2)[-1]
+    with source.open() as handle:
+        text = handle.read().decode("utf-8-sig", errors="replace")
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        record_number = _count_top_level_records(text[: exc.pos])
+        return f"line {exc.lineno}, column {exc.colno}, in record {record_number}: {exc.msg}"
+    return duckdb_message.split(": ", 2)[-1]
+
+
+def _count_top_level_records(prefix: str) -> int:
+    """Which element of the top-level array the text ``prefix`` ends in (1-based)."""
+    depth = 0
+    count = 0
+    in_string = False
+    escaped = False
+    for char in prefix:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+            continue
+        if char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth == 2:
+                count += 1
+        elif char in "]}":
+            depth -= 1
+    return max(count, 1)
 
 
 def _record_hash_sql() -> str:

@@ -75,8 +75,7 @@ RAW_TABLES: dict[str, str] = {
             offline_timestamp bigint,
             incognito_mode boolean,
             record_hash varchar not null,
-            run_id varchar not null,
-            primary key (file_sha256, record_index)
+            run_id varchar not null
         )""",
     "rejected_record": """
         create table if not exists raw.rejected_record (

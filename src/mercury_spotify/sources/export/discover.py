@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from mercury_spotify.errors import ExportError, UnsafeArchiveError
+from mercury_spotify.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,8 @@ class ExportSource:
                 while chunk := handle.read(HASH_CHUNK_BYTES):
                     digest.update(chunk)
         except (zipfile.BadZipFile, EOFError) as exc:
-            raise ExportError(f"{self.display_name}: the ZIP member is damaged ({exc})") from exc
+            raise ExportError(_("{file}: the ZIP member is damaged ({error}); download the export again")
+                              .format(file=self.display_name, error=exc)) from exc
         return digest.hexdigest()
 
 
@@ -63,7 +65,7 @@ def discover(paths: list[Path]) -> Iterator[ExportSource]:
     """Yield every file inside ``paths``, in a stable order (sorted within each folder or ZIP)."""
     for path in paths:
         if not path.exists():
-            raise ExportError(f"{path}: no such file or folder")
+            raise ExportError(_("{path}: no such file or folder").format(path=path))
         if path.is_dir():
             yield from _walk_folder(path)
         elif _looks_like_zip(path):
@@ -98,7 +100,8 @@ def _zip_members(archive_path: Path) -> Iterator[ExportSource]:
             infos = archive.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
         raise ExportError(
-            f"{archive_path}: not a valid ZIP archive ({exc}); download the export again"
+            _("{path}: not a valid ZIP archive ({error}); download the export again")
+            .format(path=archive_path, error=exc)
         ) from exc
 
     for info in sorted(infos, key=lambda item: item.filename):
@@ -119,17 +122,20 @@ def check_member_is_safe(archive_path: Path, info: zipfile.ZipInfo) -> None:
     parts = PurePosixPath(name.replace("\\", "/")).parts
     if name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":"):
         raise UnsafeArchiveError(
-            f"{archive_path}: member {name!r} has an absolute or '..' path; "
-            "this is not an archive from Spotify, so nothing was imported"
+            _("{path}: member {member!r} has an absolute or '..' path; "
+              "this is not an archive from Spotify, so nothing was imported")
+            .format(path=archive_path, member=name)
         )
     if info.file_size > MAX_MEMBER_BYTES:
         raise UnsafeArchiveError(
-            f"{archive_path}: member {name!r} would expand to {info.file_size:,} bytes, "
-            f"over the {MAX_MEMBER_BYTES:,}-byte limit for one export file"
+            _("{path}: member {member!r} would expand to {size:,} bytes, "
+              "over the {limit:,}-byte limit for one export file")
+            .format(path=archive_path, member=name, size=info.file_size, limit=MAX_MEMBER_BYTES)
         )
     ratio = info.file_size / max(info.compress_size, 1)
     if info.file_size > RATIO_CHECK_MIN_BYTES and ratio > MAX_COMPRESSION_RATIO:
         raise UnsafeArchiveError(
-            f"{archive_path}: member {name!r} is compressed {ratio:,.0f} times, "
-            f"over the limit of {MAX_COMPRESSION_RATIO} (a ZIP bomb?)"
+            _("{path}: member {member!r} is compressed {ratio:,.0f} times, "
+              "over the limit of {limit} (a ZIP bomb?)")
+            .format(path=archive_path, member=name, ratio=ratio, limit=MAX_COMPRESSION_RATIO)
         )

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 
 from mercury_spotify.errors import ExportFormatError
+from mercury_spotify.i18n import N_, _
 from mercury_spotify.sources.export.discover import ExportSource
 
 SNIFF_CHUNK_BYTES = 64 * 1024
@@ -37,41 +38,42 @@ class Sniffed:
 def sniff(source: ExportSource) -> Sniffed:
     """Classify ``source``: a history format, or ``None`` with a note saying why it is skipped."""
     if source.size == 0:
-        return Sniffed(None, "empty file (0 bytes)")
+        return Sniffed(None, N_("empty file (0 bytes)"))
     if not source.file_name.lower().endswith(".json"):
-        return Sniffed(None, "not a JSON file")
+        return Sniffed(None, N_("not a JSON file"))
 
     text = _read_head(source)
     stripped = text.lstrip("\ufeff \t\r\n")
     if not stripped:
-        return Sniffed(None, "empty file (only white space)")
+        return Sniffed(None, N_("empty file (only white space)"))
     if stripped[0] == "{":
-        return Sniffed(None, "a JSON object, not a list of plays")
+        return Sniffed(None, N_("a JSON object, not a list of plays"))
     if stripped[0] != "[":
         raise ExportFormatError(
-            f"{source.display_name}: not valid JSON (expected '[' at the start, "
-            f"found {stripped[:20]!r}); the file may be damaged"
+            _("{file}: not valid JSON (expected '[' at the start, found {found!r}); "
+              "the file may be damaged").format(file=source.display_name, found=stripped[:20])
         )
 
     body = stripped[1:].lstrip(" \t\r\n")
     if body.startswith("]"):
-        return Sniffed(None, "an empty list (no plays)")
+        return Sniffed(None, N_("an empty list (no plays)"))
     try:
-        first, _ = json.JSONDecoder().raw_decode(body)
+        first, _end = json.JSONDecoder().raw_decode(body)
     except json.JSONDecodeError:
         if len(text.encode("utf-8", "surrogatepass")) >= SNIFF_MAX_BYTES:
             raise ExportFormatError(
-                f"{source.display_name}: the first record is larger than "
-                f"{SNIFF_MAX_BYTES:,} bytes; this is not a Spotify listening-history file"
+                _("{file}: the first record is larger than {limit:,} bytes; "
+                  "this is not a Spotify listening-history file")
+                .format(file=source.display_name, limit=SNIFF_MAX_BYTES)
             ) from None
         # The reader reports the exact position of the syntax error.
         return Sniffed(detect_from_name(source.file_name) or EXTENDED_AUDIO)
     if not isinstance(first, dict):
-        return Sniffed(None, "a JSON list of something other than plays")
+        return Sniffed(None, N_("a JSON list of something other than plays"))
 
     detected = detect_format(set(first), source.file_name)
     if detected is None:
-        return Sniffed(None, "not listening history (keys: " + ", ".join(sorted(first)[:5]) + ")")
+        return Sniffed(None, N_("not listening history"))
     return Sniffed(detected)
 
 

@@ -221,7 +221,7 @@ def _extended_rows_sql(source_sql: str) -> str:
             offline_timestamp,
             incognito_value as incognito_mode,
             case
-            when element_type <> 'OBJECT' then 'record_not_object'
+            when coalesce(element_type, 'NULL') <> 'OBJECT' then 'record_not_object'
             when ts_text is null then 'ts_missing'
             when ts is null then 'ts_not_timestamp'
             when ts < timestamptz '{EARLIEST_TS} 00:00:00+00' or ts > now() + interval 1 day then 'ts_out_of_range'
@@ -278,7 +278,7 @@ def _account_rows_sql(source_sql: str) -> str:
             null::bigint as offline_timestamp,
             null::boolean as incognito_mode,
             case
-            when element_type <> 'OBJECT' then 'record_not_object'
+            when coalesce(element_type, 'NULL') <> 'OBJECT' then 'record_not_object'
             when "endTime" is null then 'endTime_missing'
             when ts is null then 'endTime_not_timestamp'
             when ts < timestamptz '{EARLIEST_TS} 00:00:00+00' or ts > now() + interval 1 day then 'endTime_out_of_range'

@@ -193,24 +193,32 @@ def write_demo_export(folder: Path, years: int = 3, plays_per_day: int = 40, see
     third = len(plays) // 3
     with zipfile.ZipFile(extended_zip, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         base = "Spotify Extended Streaming History/"
-        old = [extended_record(play, old_layout=True) for play in plays[:third]]
+        # The old layout has no audiobook fields: those plays exist only in account data.
+        old = [extended_record(play, old_layout=True) for play in plays[:third] if play.kind != "audiobook"]
         archive.writestr(base + "endsong_0.json", json.dumps(old, ensure_ascii=False))
         modern = plays[third:]
+        seen = {index for index in range(third) if plays[index].kind != "audiobook"}
         by_year: dict[int, list[dict]] = {}
-        for play in modern:
+        for index, play in enumerate(modern, start=third):
+            # Some podcast episodes are missing from the audio files, as in real exports.
             if play.kind == "episode" and rng.random() < 0.1:
                 continue
+            seen.add(index)
             by_year.setdefault(play.ended_at.year, []).append(extended_record(play, old_layout=False))
         for year, records in sorted(by_year.items()):
             archive.writestr(base + f"Streaming_History_Audio_{year}.json",
                              json.dumps(records, ensure_ascii=False, indent=2))
-        videos = [extended_record(play, old_layout=False) for play in modern if play.kind == "episode"][:20]
+        video_indexes = [index for index, play in enumerate(plays) if index >= third and play.kind == "episode"][:20]
+        seen.update(video_indexes)
+        videos = [extended_record(plays[index], old_layout=False) for index in video_indexes]
         archive.writestr(base + "Streaming_History_Video_2024-2026.json", json.dumps(videos, indent=2))
         archive.writestr(base + "ReadMeFirst_ExtendedStreamingHistory.pdf", b"%PDF-1.4 demo\n")
 
     # Account data: the last year, in two overlapping exports (the second repeats two months).
     account_zip = folder / "my_spotify_account_data.zip"
-    last_year = [play for play in plays if play.ended_at >= END - dt.timedelta(days=365)]
+    last_year_indexes = [index for index, play in enumerate(plays) if play.ended_at >= END - dt.timedelta(days=365)]
+    seen.update(last_year_indexes)
+    last_year = [plays[index] for index in last_year_indexes]
     cut = len(last_year) // 2
     overlap = len(last_year) // 12
     with zipfile.ZipFile(account_zip, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -224,4 +232,6 @@ def write_demo_export(folder: Path, years: int = 3, plays_per_day: int = 40, see
         archive.writestr(base + "StreamingHistory_audiobook_0.json", json.dumps(books, ensure_ascii=False, indent=2))
         archive.writestr(base + "YourLibrary.json", json.dumps({"tracks": [], "albums": []}))
         archive.writestr(base + "Userdata.json", json.dumps({"country": "BR"}))
+    # What the warehouse must contain, computed from the generated plays, not from the files.
+    (folder / "expected.json").write_text(json.dumps({"plays": len(seen), "generated": len(plays)}))
     return [extended_zip, account_zip]
