@@ -268,17 +268,35 @@ needs_backup = pytest.mark.skipif(not has_command("backup"), reason="this build 
 
 @pytest.fixture
 def real_environment(home) -> dict[str, str]:
+    """The real ``mercury`` on PATH; Spotify's addresses point at a closed loopback port."""
     env = dict(os.environ)
-    env.update({"MERCURY_HOME": str(home), "MERCURY_TIMEZONE": "UTC", "MERCURY_LANG": "en"})
+    env.update({"MERCURY_HOME": str(home), "MERCURY_TIMEZONE": "UTC", "MERCURY_LANG": "en",
+                "SPOTIFY_CLIENT_ID": "stand-in-client-id",
+                "SPOTIFY_ACCOUNTS_URL": "http://127.0.0.1:9", "SPOTIFY_API_URL": "http://127.0.0.1:9"})
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     return env
 
 
+def write_rejected_token(home: Path) -> None:
+    """A token file whose refresh token Spotify has rejected, so sync calls no server."""
+    tokens = home / "tokens"
+    tokens.mkdir(mode=0o700, exist_ok=True)
+    path = tokens / "me.json"
+    path.write_text(json.dumps({
+        "listener_id": "me", "spotify_user_id": "me", "display_name": None,
+        "access_token": "expired", "refresh_token": "rejected", "expires_at": "2026-01-01T00:00:00+00:00",
+        "scope": "user-read-recently-played", "authorized_at": "2026-01-01T00:00:00+00:00",
+        "reauthorization_needed": True,
+    }), encoding="utf-8")
+    path.chmod(0o600)
+
+
 @needs_sync
-def test_real_sync_logged(home, real_environment):
+def test_real_sync_reports_reauthorization(home, real_environment):
+    write_rejected_token(home)
     schedule = Schedule(home, ["--interval", "600", "--jitter", "0", "--no-backup"], real_environment)
-    schedule.wait_for_log(" exit=")
-    assert "sync " in schedule.output().split("schedule started", 1)[1]
+    schedule.wait_for_log("sync failed")
+    schedule.wait_for_log("listener me: re-authorization needed")
     assert schedule.terminate() == 0
 
 
@@ -286,17 +304,34 @@ def test_real_sync_logged(home, real_environment):
 def test_real_sync_waits_for_run_lock(home, real_environment):
     from mercury_spotify.operations.run_lock import run_lock
 
+    write_rejected_token(home)
     with run_lock(home, "test holds the warehouse"):
         schedule = Schedule(home, ["--interval", "600", "--jitter", "0", "--no-backup"], real_environment)
         schedule.wait_for_log("sync busy")
     assert schedule.terminate() == 0
 
 
+def extended_record(ts: str, track: str) -> dict:
+    """One record of Spotify's extended streaming history."""
+    return {
+        "ts": ts, "platform": "android", "ms_played": 200_000, "conn_country": "BR",
+        "master_metadata_track_name": track, "master_metadata_album_artist_name": "Artist",
+        "master_metadata_album_album_name": "Album", "spotify_track_uri": "spotify:track:0123456789abcdefghijkl",
+        "episode_name": None, "episode_show_name": None, "spotify_episode_uri": None,
+        "audiobook_title": None, "audiobook_uri": None, "audiobook_chapter_uri": None,
+        "audiobook_chapter_title": None, "reason_start": "clickrow", "reason_end": "trackdone",
+        "shuffle": False, "skipped": False, "offline": False, "offline_timestamp": None, "incognito_mode": False,
+    }
+
+
 @needs_backup
 def test_real_backup_on_schedule(home, real_environment):
-    fixture = Path(__file__).parents[1] / "fixtures" / "extended_modern.json"
-    subprocess.run([sys.executable, "-m", "mercury_spotify", "import", str(fixture)], env=real_environment,
-                   check=True, capture_output=True, timeout=600)
+    export = home.parent / "Streaming_History_Audio_2024_0.json"
+    export.write_text(json.dumps([extended_record("2024-03-09T12:00:00Z", "Song"),
+                                  extended_record("2024-03-09T12:05:00Z", "Other")]), encoding="utf-8")
+    imported = subprocess.run([sys.executable, "-m", "mercury_spotify", "import", str(export)], env=real_environment,
+                              capture_output=True, text=True, timeout=600)
+    assert imported.returncode == 0, imported.stdout + imported.stderr
     at = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=3)).time().replace(microsecond=0)
     schedule = Schedule(home, ["--interval", "600", "--jitter", "0", "--backup-at", at.isoformat(),
                                "--keep", "2"], real_environment)
