@@ -56,6 +56,7 @@ class MetabaseStandIn:
         self.dashboards: dict[int, dict] = {}
         self.dashcards: dict[int, dict] = {}
         self.requests: list[tuple[str, str]] = []
+        self.items_with_description = True  # False: collection items leave descriptions out
         self._next_id = 100
         self.lock = threading.Lock()
 
@@ -175,6 +176,8 @@ class MetabaseStandIn:
             items += [{"id": item["id"], "name": item["name"], "description": item["description"],
                        "model": "dashboard"}
                       for item in self.dashboards.values() if item["collection_id"] == collection_id]
+        if not self.items_with_description:
+            items = [{key: value for key, value in item.items() if key != "description"} for item in items]
         return {"data": items, "total": len(items)}
 
     # -- cards ----------------------------------------------------------------------------------

@@ -116,6 +116,29 @@ def test_second_run_changes_nothing(standin):
     assert report.count("updated") == 0
 
 
+def test_listing_without_descriptions(standin):
+    standin.items_with_description = False
+    run(standin)
+    before = snapshot(standin)
+
+    report = run(standin)
+
+    assert snapshot(standin) == before
+    assert report.count("created") == 0
+
+
+def test_hand_made_card_adopted_by_name(standin):
+    run(standin)
+    card = next(item for item in standin.cards.values() if item["name"] == ALL_CARDS[0].title.en)
+    card["description"] = "edited by hand"
+    count = len(standin.cards)
+
+    run(standin)
+
+    assert len(standin.cards) == count
+    assert card["description"].endswith(f"[mercury:card:{ALL_CARDS[0].id}]")
+
+
 def test_changed_definition_updates_in_place(standin):
     run(standin)
     card_ids_before = set(standin.cards)

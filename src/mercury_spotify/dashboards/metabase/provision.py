@@ -16,7 +16,7 @@ from mercury_spotify.dashboards.catalog import DASHBOARDS, PARAMETERS
 from mercury_spotify.dashboards.definition import Dashboard, Parameter
 from mercury_spotify.dashboards.metabase import payloads
 from mercury_spotify.dashboards.metabase.client import MetabaseClient, MetabaseError, listing
-from mercury_spotify.i18n import _
+from mercury_spotify.i18n import N_, _, gettext_for
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,8 @@ def ensure_database(client: MetabaseClient, options: ProvisionOptions, report: P
 
 def ensure_collection(client: MetabaseClient, options: ProvisionOptions, report: ProvisionReport) -> int:
     """Create the "Mercury" collection at the root unless it exists."""
-    description = _("Questions and dashboards created by Mercury from its dashboard definition.")
+    description = gettext_for(options.lang)(N_("Questions and dashboards created by Mercury from its "
+                                                "dashboard definition."))
     for collection in listing(client.get("/api/collection")):
         if (collection.get("name") == COLLECTION_NAME and not collection.get("archived")
                 and collection.get("personal_owner_id") is None and isinstance(collection.get("id"), int)):
@@ -154,11 +155,27 @@ def ensure_collection(client: MetabaseClient, options: ProvisionOptions, report:
     return created["id"]
 
 
+def find_item(client: MetabaseClient, items: list[dict], kind: str, object_id: str, name: str) -> dict | None:
+    """The collection item with the marker of ``kind``/``object_id``, else one named ``name`` without any marker.
+
+    Listings that leave out descriptions are completed with one GET per item.
+    """
+    for item in items:
+        if "description" not in item:
+            item["description"] = client.get(f"/api/{kind}/{item['id']}").get("description")
+    for item in items:
+        if payloads.has_marker(item, kind, object_id):
+            return item
+    for item in items:
+        if item.get("name") == name and payloads.MARKER_PREFIX not in (item.get("description") or ""):
+            return item
+    return None
+
+
 def _ensure_card(client: MetabaseClient, existing: list[dict], card_id: str, body: dict,
                  report: ProvisionReport) -> int:
-    for item in existing:
-        if not payloads.has_marker(item, "card", card_id):
-            continue
+    item = find_item(client, existing, "card", card_id, body["name"])
+    if item is not None:
         current = client.get(f"/api/card/{item['id']}")
         if _differs(current, body):
             client.put(f"/api/card/{item['id']}", body)
@@ -176,7 +193,7 @@ def _ensure_dashboard(client: MetabaseClient, existing: list[dict], dashboard: D
                       report: ProvisionReport) -> None:
     name = dashboard.title.get(lang)
     description = payloads.with_marker(dashboard.description.get(lang), "dashboard", dashboard.id)
-    found = next((item for item in existing if payloads.has_marker(item, "dashboard", dashboard.id)), None)
+    found = find_item(client, existing, "dashboard", dashboard.id, name)
 
     if found is None:
         defaults = {payloads.filter_id(dashboard.id, key): payloads.default_value(parameters[key], today)
