@@ -145,6 +145,14 @@ def test_sigterm_stops_running_child(home, environment, tmp_path):
     assert "sync interrupted" in schedule.output()
 
 
+def test_overdue_run_stopped(home, environment):
+    environment["FAKE_MERCURY_MODE"] = "slow"
+    schedule = Schedule(home, [*FAST, "--run-timeout", "0.02"], environment)
+    schedule.wait_for_log("timed out after 1 s")
+    assert schedule.terminate() == 0
+    assert [call["event"] for call in calls(environment)][:2] == ["start", "terminated"]
+
+
 def test_sigterm_while_waiting(home, environment):
     schedule = Schedule(home, ["--interval", "600", "--jitter", "0", "--no-backup"], environment)
     schedule.wait_for_log("sync ok")

@@ -79,11 +79,15 @@ def _parse_time(_ctx, _param, value: str | None) -> dt.time | None:
               help=_("Also back up Metabase's application database (a postgresql:// URL)."))
 @click.option("--backup-warehouse", envvar="MERCURY_BACKUP_WAREHOUSE", metavar="URL",
               help=_("Warehouse URL for backups, such as the mercury_dba role's (default: the warehouse URL)."))
+@click.option("--run-timeout", type=click.FloatRange(min=0.01), default=180.0, show_default=True,
+              envvar="MERCURY_RUN_TIMEOUT_MINUTES", metavar="MINUTES",
+              help=_("Minutes after which a sync or backup still running is stopped."))
 @click.option("--check", is_flag=True, help=_("Exit with status 0 if a scheduler is running for this "
                                               "home, else 1 (for container health checks)."))
 @click.pass_context
 def schedule_command(ctx: click.Context, interval: float, jitter: float, backup_at: dt.time, no_backup: bool,
-                     keep: int, metabase_url: str | None, backup_warehouse: str | None, check: bool) -> None:
+                     keep: int, metabase_url: str | None, backup_warehouse: str | None, run_timeout: float,
+                     check: bool) -> None:
     from mercury_spotify.operations.schedule import (
         ScheduleConfig,
         Scheduler,
@@ -91,6 +95,7 @@ def schedule_command(ctx: click.Context, interval: float, jitter: float, backup_
         schedule_lock,
         scheduler_running,
     )
+    from mercury_spotify.operations.scheduled_runs import ChildRunner
 
     settings = settings_from(ctx)
     if check:
@@ -115,7 +120,7 @@ def schedule_command(ctx: click.Context, interval: float, jitter: float, backup_
                                               "MERCURY_METABASE_DB_URL": metabase_url}),
     )
     with schedule_lock(settings.home):
-        scheduler = Scheduler(config)
+        scheduler = Scheduler(config, runner=ChildRunner(timeout_seconds=run_timeout * 60))
         for signal_number in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signal_number, lambda _number, _frame: scheduler.stop())
         scheduler.run()

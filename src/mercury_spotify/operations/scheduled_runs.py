@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 log = logging.getLogger(__name__)
 
 BUSY_MESSAGE = "another Mercury run is in progress"
+DEFAULT_RUN_TIMEOUT_SECONDS = 3 * 3600.0  # a run still going after this is stopped with SIGTERM
+KILL_AFTER_SECONDS = 300.0  # then killed if it has not exited this long after SIGTERM
 _NEW_PLAYS = re.compile(r"^(\S+): (\d+) new plays$", re.MULTILINE)
 _REAUTHORIZATION = re.compile(r"re-?authoriz", re.IGNORECASE)
 
@@ -70,8 +72,10 @@ def mercury_command() -> list[str]:
 class ChildRunner:
     """Starts one child at a time and forwards a stop request to it as SIGTERM."""
 
-    def __init__(self, command: list[str] | None = None) -> None:
+    def __init__(self, command: list[str] | None = None,
+                 timeout_seconds: float = DEFAULT_RUN_TIMEOUT_SECONDS) -> None:
         self.command = command or mercury_command()
+        self.timeout_seconds = timeout_seconds
         self._child: subprocess.Popen | None = None
         self._lock = threading.Lock()
         self._stopping = False
@@ -94,16 +98,35 @@ class ChildRunner:
                 return RunResult(job, -signal.SIGTERM, 0.0, interrupted=True)
             self._child = subprocess.Popen([*self.command, *arguments], env=env, stdout=subprocess.PIPE,
                                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+        timed_out = False
         try:
-            stdout, stderr = self._child.communicate()
-            exit_code = self._child.returncode
+            stdout, stderr = self._child.communicate(timeout=self.timeout_seconds)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            stdout, stderr = self._stop_overdue(job)
         finally:
+            exit_code = self._child.returncode
             with self._lock:
                 self._child = None
         result = RunResult(job, exit_code, time.monotonic() - started)
         result.interrupted = self._stopping
         _summarize(result, stdout, stderr)
+        if timed_out:
+            result.error = f"timed out after {self.timeout_seconds:.0f} s"
         return result
+
+    def _stop_overdue(self, job: str) -> tuple[str, str]:
+        """Send SIGTERM to a child past its timeout, then SIGKILL if it does not exit."""
+        log.error("%s (pid %s) still running after %.0f s; sending SIGTERM", job, self._child.pid,
+                  self.timeout_seconds)
+        self._child.send_signal(signal.SIGTERM)
+        try:
+            return self._child.communicate(timeout=KILL_AFTER_SECONDS)
+        except subprocess.TimeoutExpired:
+            log.error("%s (pid %s) ignored SIGTERM for %.0f s; killing it", job, self._child.pid,
+                      KILL_AFTER_SECONDS)
+            self._child.kill()
+            return self._child.communicate()
 
 
 def _summarize(result: RunResult, stdout: str, stderr: str) -> None:
