@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -239,3 +242,30 @@ def test_standin_enforces_shapes(standin):
     dashboard_id = next(iter(standin.dashboards))
     client.put(f"/api/dashboard/{dashboard_id}", {"dashcards": []})
     assert not [item for item in standin.dashcards.values() if item["dashboard_id"] == dashboard_id]
+
+
+def provision_command(standin, **environment) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MERCURY_LANG": "en", **environment}
+    return subprocess.run([sys.executable, "-m", "mercury_spotify", "metabase", "provision", "--url", standin.url,
+                           "--admin-email", "admin@example.org"], env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_command_reads_passwords_from_environment(standin):
+    result = provision_command(standin, METABASE_ADMIN_PASSWORD="admin-secret-1",
+                               MERCURY_READER_PASSWORD="reader-secret-1")
+    assert result.returncode == 0, result.stderr
+    assert f"{len(ALL_CARDS) + len(DASHBOARDS) + 3} created" in result.stdout
+    assert "secret-1" not in result.stdout + result.stderr
+
+    again = provision_command(standin, METABASE_ADMIN_PASSWORD="admin-secret-1",
+                              MERCURY_READER_PASSWORD="reader-secret-1")
+    assert again.returncode == 0, again.stderr
+    assert "0 created, 0 updated" in again.stdout
+
+
+def test_command_without_password_fails(standin):
+    result = provision_command(standin, METABASE_ADMIN_PASSWORD="", MERCURY_READER_PASSWORD="reader-secret-1")
+    assert result.returncode == 1
+    assert "METABASE_ADMIN_PASSWORD" in result.stderr
+    assert standin.requests == []
