@@ -26,6 +26,8 @@ FILTER_TYPES = {"date": "date/single", "text": "category", "number": "number/="}
 # Values a filter starts with. Every parameter is required by the SQL, so each needs one.
 # NOTE: the fixed range bounds stand in for "all data" because a single-date filter cannot hold
 # a relative date; the day filter starts at the day of the first provisioning (then kept).
+# Whether Metabase passes the empty listener default as '' rather than as "no value" is not yet
+# checked against a running Metabase.
 DEFAULT_VALUES = {
     "start_date": "2008-01-01",  # Spotify opened in 2008; no history starts earlier
     "end_date": "2099-12-31",
