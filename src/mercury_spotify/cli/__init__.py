@@ -53,9 +53,9 @@ def settings_from(ctx: click.Context, **overrides):
 
 
 def _register_commands() -> None:
-    from mercury_spotify.cli import pipeline_commands, spotify_commands
+    from mercury_spotify.cli import dashboard_commands, pipeline_commands, spotify_commands, stack_commands
 
-    for module in (pipeline_commands, spotify_commands):
+    for module in (pipeline_commands, spotify_commands, dashboard_commands, stack_commands):
         module.register(main)
 
 

@@ -1,0 +1,1 @@
+"""The built-in dashboards: one definition (``catalog``) and a Streamlit renderer (``app``)."""

@@ -1,0 +1,1 @@
+"""Metabase as a second renderer of the dashboard definition, through its REST API."""
