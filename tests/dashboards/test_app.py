@@ -59,7 +59,7 @@ def test_historical_page_totals(app_env):
 
 def test_historical_listener_and_incognito(app_env):
     app = open_page("historical")
-    app.sidebar.selectbox(key="listener").set_value("ana").run()
+    app.sidebar.selectbox(key="listener_en").set_value("ana").run()
     assert metrics(app)["Streams"] == "8"
     app.sidebar.toggle(key="include_incognito").set_value(True).run()
     assert metrics(app)["Streams"] == "9"
@@ -96,7 +96,8 @@ def test_day_page_previous_button(app_env):
     assert app.date_input(key="day_picked").value == dt.date(2026, 3, 9)
     assert metrics(app)["Minutes played"] == "7.3"
     assert metrics(app)["Streams"] == "2"
-    assert deltas(app)["Streams"] == "no plays the day before"
+    assert deltas(app)["Streams"] == ""
+    assert any(item.value == "No plays the day before." for item in app.caption)
 
 
 def test_day_page_date_picker(app_env):
@@ -118,7 +119,10 @@ def test_day_page_first_listens_table(app_env):
 
 def test_language_switch(app_env):
     app = open_page("day")
+    app.sidebar.selectbox(key="listener_en").set_value("ana").run()
     app.sidebar.radio(key="lang").set_value("pt-BR").run()
+    assert app.sidebar.selectbox(key="listener_pt-BR").value == "ana"
+    app.sidebar.selectbox(key="listener_pt-BR").set_value("").run()
     assert app.title[0].value == "Dia"
     assert metrics(app)["Minutos ouvidos"] == "19,3"
     assert deltas(app)["Minutos ouvidos"] == "+11,9 (+162,5%)"

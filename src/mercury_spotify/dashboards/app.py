@@ -57,8 +57,14 @@ def _sidebar(reader: Reader) -> Filters:
         listeners = reader.run_sql(LISTENERS_SQL, {})["listener_id"].tolist()
         listener = ""
         if len(listeners) > 1:
-            listener = st.selectbox(ui("listener", lang), ["", *listeners], key="listener",
+            # One widget per language, because a select box keeps showing the label it was first
+            # drawn with; the choice itself survives the switch in "listener".
+            options = ["", *listeners]
+            chosen = st.session_state.get("listener", "")
+            listener = st.selectbox(ui("listener", lang), options, key=f"listener_{lang}",
+                                    index=options.index(chosen) if chosen in options else 0,
                                     format_func=lambda item: item or ui("all_listeners", lang))
+            st.session_state.listener = listener
         include_incognito = st.toggle(ui("include_incognito", lang), key="include_incognito",
                                       help=ui("incognito_help", lang))
         st.caption(f"{ui('warehouse', lang)}: `{reader.target.describe()}`")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 from babel.dates import format_date, get_day_names, get_month_names, get_period_names
@@ -83,7 +84,9 @@ def number(value, lang: str, decimals: int = 0) -> str:
     if is_missing(value):
         return "–"
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale=babel_locale(lang))
+    # Round half up first, as people do; Babel alone would round half to even (19.25 -> 19.2).
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return format_decimal(rounded, format=pattern, locale=babel_locale(lang))
 
 
 def share(value, lang: str, decimals: int = 1) -> str:

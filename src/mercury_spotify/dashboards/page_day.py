@@ -116,11 +116,13 @@ def _summary(reader: Reader, values: dict, lang: str) -> None:
         column = card.column(name)
         is_share = column.unit == "share"
         shown = formats.share(today[name], lang) if is_share else formats.number(today[name], lang, decimals)
-        previous_value = before[name] if has_previous else None
+        delta = change_text(today[name], before[name], lang, decimals, is_share) if has_previous else None
         slot.metric(
             column.label.get(lang),
             shown,
-            delta=change_text(today[name], previous_value, lang, decimals, is_share),
-            delta_color="off" if is_share or previous_value is None else "normal",
+            delta=delta,
+            delta_color="off" if is_share else "normal",
             help=f"{measure_note(column.measure, lang)}; {ui('vs_previous', lang)}",
         )
+    if not has_previous:
+        st.caption(ui("no_change_base", lang).capitalize() + ".")

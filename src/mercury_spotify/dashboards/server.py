@@ -5,9 +5,9 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
-import subprocess
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from mercury_spotify.config import Settings
 
@@ -60,13 +60,14 @@ def dashboard_environment(settings: Settings, lang: str | None = None) -> dict[s
 
 
 def serve(settings: Settings, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-          lang: str | None = None) -> int:
-    """Run the Streamlit server until it stops; return its exit status."""
+          lang: str | None = None) -> NoReturn:
+    """Replace this process with the Streamlit server.
+
+    Replacing it (rather than starting a child) lets Ctrl+C and a service manager's SIGTERM
+    reach the server directly, so no orphaned server is left behind.
+    """
     command = streamlit_command(host, port)
     log.info("starting the dashboard server on %s:%d", host, port)
-    try:
-        completed = subprocess.run(command, env=dashboard_environment(settings, lang), check=False)
-    except KeyboardInterrupt:
-        return 0
-    log.info("dashboard server stopped with status %d", completed.returncode)
-    return completed.returncode
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, command, dashboard_environment(settings, lang))
