@@ -1,8 +1,8 @@
 """Each dashboard page rendered headless by Streamlit's AppTest on the fixture warehouse.
 
 With two listeners in the fixture, the pages start with everyone's plays (Ana's and Ben's),
-without incognito plays. On 2026-03-10 that is 1,065 s of Ana's plus Ben's 90 s: 19.25 minutes
-and 5 streams; on 2026-03-09 it is 440 s (7.33 minutes) and 2 streams.
+without incognito plays. On 2026-03-10 that is 1,065 s of Ana's plus Ben's 90 s, so 19.25
+minutes and 5 streams. On 2026-03-09 it is 440 s (7.33 minutes) and 2 streams.
 """
 
 from __future__ import annotations

@@ -122,7 +122,7 @@ def wait_for_charts(page, count: int) -> None:
 def metric_values(page) -> dict[str, str]:
     labels = page.locator("[data-testid=stMetricLabel]").all_inner_texts()
     values = page.locator("[data-testid=stMetricValue]").all_inner_texts()
-    return {label.strip(): value.strip() for label, value in zip(labels, values)}
+    return {label.strip(): value.strip() for label, value in zip(labels, values, strict=True)}
 
 
 def wait_for_metric(page, label: str, value: str) -> None:

@@ -24,7 +24,7 @@ def test_invalid_port_is_usage_error():
 
 def test_streamlit_command_stays_local():
     command = streamlit_command("127.0.0.1", 8501)
-    settings = dict(zip(command[5::2], command[6::2]))
+    settings = dict(zip(command[5::2], command[6::2], strict=True))
     assert settings["--server.address"] == "127.0.0.1"
     assert settings["--server.port"] == "8501"
     assert settings["--browser.gatherUsageStats"] == "false"

@@ -24,7 +24,7 @@ from mercury_spotify.i18n import SUPPORTED, normalize_language, resolve_language
 
 log = logging.getLogger("mercury_spotify.dashboards.app")
 
-# How long the page waits before trying again while a writer holds the DuckDB file.
+# Seconds the page waits before trying again while a writer has the DuckDB file open.
 BUSY_RETRY_SECONDS = float(os.environ.get("MERCURY_DASHBOARD_BUSY_RETRY_SECONDS", "3"))
 LANGUAGE_NAMES = {"en": "English", "pt-BR": "Português (Brasil)"}
 
@@ -79,7 +79,7 @@ def _show_empty(lang: str) -> None:
 
 
 def main() -> None:
-    """Render the chosen page, or say how to import data, or wait for a writer to finish."""
+    """Render the chosen page, or explain how to import data, or wait for a writer to finish."""
     settings = load_settings()
     st.set_page_config(page_title="Mercury", page_icon="🎧", layout="wide")
     _initial_state(resolve_language(settings.lang))

@@ -29,7 +29,7 @@ def is_loopback(host: str) -> bool:
 
 
 def streamlit_command(host: str, port: int) -> list[str]:
-    """The command line that serves the dashboards.
+    """Build the command line that serves the dashboards.
 
     Usage statistics, the file watcher and the browser launch are off, so the server sends no
     request of its own to any other host and never reloads code while it runs.
@@ -50,7 +50,7 @@ def streamlit_command(host: str, port: int) -> list[str]:
 
 
 def dashboard_environment(settings: Settings, lang: str | None = None) -> dict[str, str]:
-    """The environment the dashboard script reads its settings from."""
+    """Build the environment that the dashboard script reads its settings from."""
     environment = dict(os.environ)
     environment["MERCURY_HOME"] = str(settings.home)
     environment["MERCURY_WAREHOUSE"] = settings.warehouse_url

@@ -64,5 +64,5 @@ UI: dict[str, Text] = {
 
 
 def ui(key: str, lang: str) -> str:
-    """The page text ``key`` in ``lang``."""
+    """Return the page text ``key`` in ``lang``."""
     return UI[key].get(lang)

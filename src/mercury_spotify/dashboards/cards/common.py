@@ -1,7 +1,7 @@
 """SQL fragments and result columns that several cards share.
 
 The fragments are pasted into each card's SQL when this module is imported, so every card still
-holds one complete query that a Metabase question can use as it is.
+contains one complete query that a Metabase question can use as it is.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ RANGE_PLAYS_CTE = f"""filtered_plays as (
 
 )"""
 
-# The chosen day and the day before, labelled so results can say which is which.
+# The chosen day and the day before, labelled so that results tell them apart.
 DAY_PAIR_CTE = """days as (
 
     select cast({{day}} as date) as full_date, 'day' as which_day

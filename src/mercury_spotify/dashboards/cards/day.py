@@ -115,7 +115,7 @@ order by days.full_date, hours.hour""",
 
 def _top_of_day(card_id: str, title: Text, description: Text, name_columns: tuple[Column, ...],
                 select_names: str, joins: str, group_by: str, key_filter: str) -> Card:
-    """A top-10 list of the chosen day, ranked by listening time, with the streams beside it."""
+    """Build a top-10 card of the chosen day, ranked by listening time, with the streams beside it."""
     return Card(
         id=card_id,
         title=title,

@@ -84,7 +84,7 @@ order by month""",
 
 def _top_card(card_id: str, title: Text, description: Text, name_columns: tuple[Column, ...],
               select_names: str, joins: str, group_by: str, key_filter: str) -> Card:
-    """A top-10 list ranked by listening time, with the streams beside it."""
+    """Build a top-10 card ranked by listening time, with the streams beside it."""
     return Card(
         id=card_id,
         title=title,
