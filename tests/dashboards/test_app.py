@@ -65,6 +65,14 @@ def test_historical_listener_and_incognito(app_env):
     assert metrics(app)["Streams"] == "9"
 
 
+def test_historical_range_follows_listener(app_env):
+    app = open_page("historical")
+    app.sidebar.selectbox(key="listener_en").set_value("ben").run()
+    assert not app.exception
+    assert app.date_input(key="historical_range").value == (dt.date(2026, 3, 10), dt.date(2026, 3, 10))
+    assert metrics(app)["Streams"] == "1"
+
+
 def test_historical_date_range(app_env):
     app = open_page("historical")
     app.date_input(key="historical_range").set_value((dt.date(2026, 3, 9), dt.date(2026, 3, 9))).run()

@@ -94,6 +94,11 @@ class Reader:
             return cached[1]
         frame = self._execute(bind_sql(sql, self.target.backend), bound)
         with self._lock:
+            # Drop expired results so that browsing many dates does not grow the cache forever.
+            expired = [old_key for old_key, (stored_at, _) in self._cache.items()
+                       if now - stored_at >= self.cache_seconds]
+            for old_key in expired:
+                del self._cache[old_key]
             self._cache[key] = (now, frame)
         return frame
 
