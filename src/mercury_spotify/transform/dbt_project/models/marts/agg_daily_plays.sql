@@ -1,5 +1,6 @@
--- Plays summed per listener, local day and track (or episode), for the dashboards' date-range
--- cards: on a 1,000,000-play warehouse their queries on fact_play took over 100 ms.
+-- Plays summed per listener, local day and track, for the dashboards' date-range cards, whose
+-- queries on fact_play took over 100 ms on a 1,000,000-play warehouse (bench/dashboard.py, 2 CPUs).
+-- Podcast and audiobook plays have no track, so they are summed per day and content type.
 
 with plays as (
 
