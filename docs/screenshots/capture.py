@@ -77,10 +77,12 @@ def capture(url: str, output: Path) -> None:
                         "'[data-testid=stVegaLiteChart] svg.marks g.role-mark').length >= count", arg=charts)
                 else:
                     page.locator("[data-testid=stTable]").last.wait_for()
-                height = page.evaluate("document.querySelector('[data-testid=stMainBlockContainer]').scrollHeight")
-                page.set_viewport_size({"width": WIDTH, "height": int(height) + 80})
-                # Let Vega finish resizing the charts to the new viewport.
-                page.wait_for_timeout(1500)
+                # Grow the window to the page's height twice, because the charts reflow after a
+                # resize; the pause lets Vega finish redrawing them.
+                for _ in range(2):
+                    height = page.evaluate("document.querySelector('[data-testid=stMainBlockContainer]').scrollHeight")
+                    page.set_viewport_size({"width": WIDTH, "height": int(height) + 80})
+                    page.wait_for_timeout(1500)
                 path = output / f"{page_id}-{lang}.png"
                 page.screenshot(path=str(path))
                 print(path)

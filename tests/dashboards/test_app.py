@@ -169,3 +169,16 @@ def test_empty_warehouse_explains_import(app_env, monkeypatch, tmp_path):
     assert "mercury import" in app.markdown[0].value
     assert "mercury demo" in app.markdown[0].value
     assert not (tmp_path / "mercury.duckdb").exists()
+
+
+def test_older_build_asks_for_rebuild(app_env, monkeypatch, tmp_path):
+    import duckdb
+
+    path = tmp_path / "mercury.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema dw")
+    con.execute("create table dw.fact_play as select 1 as play_key")
+    con.close()
+    monkeypatch.setenv("MERCURY_WAREHOUSE", "duckdb://" + str(path))
+    app = open_page("historical")
+    assert "mercury build" in app.warning[0].value

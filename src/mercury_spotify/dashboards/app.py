@@ -109,8 +109,10 @@ def main() -> None:
         reader.clear_cache()
         time.sleep(BUSY_RETRY_SECONDS)
         st.rerun()
-    except NoDataError:
-        _show_empty(lang)
+    except NoDataError as exc:
+        # dw.fact_play has rows, so a missing table means a build by an older Mercury.
+        log.error("dashboard table missing: %s", exc)
+        st.warning(ui("rebuild_needed", lang))
     except MercuryError as exc:
         log.error("dashboard query failed: %s", exc)
         st.error(ui("warehouse_error", lang).format(message=exc))
