@@ -49,6 +49,9 @@ def create_copy(admin_url: str, duckdb_path: Path) -> tuple[str, str]:
             target.execute("create schema raw")
             for schema, table in tables:
                 _copy_table(source, target, schema, table)
+    except BaseException:
+        drop_copy(admin_url, name)
+        raise
     finally:
         source.close()
     return name, url

@@ -1,8 +1,8 @@
 """Each dashboard page rendered headless by Streamlit's AppTest on the fixture warehouse.
 
 With two listeners in the fixture, the pages start with everyone's plays (Ana's and Ben's),
-without incognito plays. On 2026-03-10 that is 1,065 s of Ana's plus Ben's 90 s: 19.25 minutes
-and 5 streams; on 2026-03-09 it is 440 s (7.33 minutes) and 2 streams.
+without incognito plays. On 2026-03-10 that is 1,065 s of Ana's plus Ben's 90 s, so 19.25
+minutes and 5 streams. On 2026-03-09 it is 440 s (7.33 minutes) and 2 streams.
 """
 
 from __future__ import annotations
@@ -59,10 +59,18 @@ def test_historical_page_totals(app_env):
 
 def test_historical_listener_and_incognito(app_env):
     app = open_page("historical")
-    app.sidebar.selectbox(key="listener").set_value("ana").run()
+    app.sidebar.selectbox(key="listener_en").set_value("ana").run()
     assert metrics(app)["Streams"] == "8"
     app.sidebar.toggle(key="include_incognito").set_value(True).run()
     assert metrics(app)["Streams"] == "9"
+
+
+def test_historical_range_follows_listener(app_env):
+    app = open_page("historical")
+    app.sidebar.selectbox(key="listener_en").set_value("ben").run()
+    assert not app.exception
+    assert app.date_input(key="historical_range").value == (dt.date(2026, 3, 10), dt.date(2026, 3, 10))
+    assert metrics(app)["Streams"] == "1"
 
 
 def test_historical_date_range(app_env):
@@ -96,7 +104,8 @@ def test_day_page_previous_button(app_env):
     assert app.date_input(key="day_picked").value == dt.date(2026, 3, 9)
     assert metrics(app)["Minutes played"] == "7.3"
     assert metrics(app)["Streams"] == "2"
-    assert deltas(app)["Streams"] == "no plays the day before"
+    assert deltas(app)["Streams"] == ""
+    assert any(item.value == "No plays the day before." for item in app.caption)
 
 
 def test_day_page_date_picker(app_env):
@@ -118,7 +127,10 @@ def test_day_page_first_listens_table(app_env):
 
 def test_language_switch(app_env):
     app = open_page("day")
+    app.sidebar.selectbox(key="listener_en").set_value("ana").run()
     app.sidebar.radio(key="lang").set_value("pt-BR").run()
+    assert app.sidebar.selectbox(key="listener_pt-BR").value == "ana"
+    app.sidebar.selectbox(key="listener_pt-BR").set_value("").run()
     assert app.title[0].value == "Dia"
     assert metrics(app)["Minutos ouvidos"] == "19,3"
     assert deltas(app)["Minutos ouvidos"] == "+11,9 (+162,5%)"
@@ -157,3 +169,16 @@ def test_empty_warehouse_explains_import(app_env, monkeypatch, tmp_path):
     assert "mercury import" in app.markdown[0].value
     assert "mercury demo" in app.markdown[0].value
     assert not (tmp_path / "mercury.duckdb").exists()
+
+
+def test_older_build_asks_for_rebuild(app_env, monkeypatch, tmp_path):
+    import duckdb
+
+    path = tmp_path / "mercury.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema dw")
+    con.execute("create table dw.fact_play as select 1 as play_key")
+    con.close()
+    monkeypatch.setenv("MERCURY_WAREHOUSE", "duckdb://" + str(path))
+    app = open_page("historical")
+    assert "mercury build" in app.warning[0].value

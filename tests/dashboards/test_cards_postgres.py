@@ -1,7 +1,8 @@
 """Every card gives the same rows on PostgreSQL as on DuckDB, from the same fixture warehouse.
 
-Needs ``MERCURY_TEST_POSTGRES_URL``: a URL of a PostgreSQL user allowed to create databases,
-such as ``postgresql://postgres@127.0.0.1:5432/postgres``.
+The server is ``MERCURY_TEST_POSTGRES_URL`` when set, else the CI server that ``.ci/run`` starts:
+user ``postgres`` on 127.0.0.1:5432 without a password. The user must be allowed to create
+databases; the tests skip when the server cannot be reached that way.
 """
 
 from __future__ import annotations
@@ -11,18 +12,32 @@ import math
 import os
 
 import pandas as pd
+import psycopg
 import pytest
 
 from mercury_spotify.dashboards.catalog import DATA_BOUNDS_SQL, all_cards
 from mercury_spotify.dashboards.reader import Reader, WarehouseTarget
 from tests.dashboards.postgres_copy import create_copy, drop_copy
 
-ADMIN_URL = os.environ.get("MERCURY_TEST_POSTGRES_URL")
+ADMIN_URL = os.environ.get("MERCURY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _server_reachable() -> str | None:
+    """None when ADMIN_URL accepts a connection, else the reason it does not."""
+    try:
+        with psycopg.connect(ADMIN_URL, connect_timeout=5):
+            return None
+    except psycopg.Error as exc:
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+_UNREACHABLE = _server_reachable()
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(not ADMIN_URL, reason="set MERCURY_TEST_POSTGRES_URL to a PostgreSQL URL "
-                                             "that may create databases"),
+    pytest.mark.skipif(_UNREACHABLE is not None,
+                       reason=f"no PostgreSQL at {ADMIN_URL.split('@')[-1]} ({_UNREACHABLE}); "
+                              "set MERCURY_TEST_POSTGRES_URL"),
 ]
 
 VALUE_SETS = [

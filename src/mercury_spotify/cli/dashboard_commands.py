@@ -34,7 +34,7 @@ def dashboard_command(ctx: click.Context, port: int, host: str, lang: str | None
                    .format(host=host, port=port), err=True)
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(_("Dashboards at http://{host}:{port} (Ctrl+C stops them)").format(host=shown_host, port=port))
-    ctx.exit(serve(settings, host=host, port=port, lang=lang))
+    serve(settings, host=host, port=port, lang=lang)
 
 
 def register(group: click.Group) -> None:

@@ -24,7 +24,7 @@ from mercury_spotify.i18n import SUPPORTED, normalize_language, resolve_language
 
 log = logging.getLogger("mercury_spotify.dashboards.app")
 
-# How long the page waits before trying again while a writer holds the DuckDB file.
+# Seconds the page waits before trying again while a writer has the DuckDB file open.
 BUSY_RETRY_SECONDS = float(os.environ.get("MERCURY_DASHBOARD_BUSY_RETRY_SECONDS", "3"))
 LANGUAGE_NAMES = {"en": "English", "pt-BR": "Português (Brasil)"}
 
@@ -57,8 +57,14 @@ def _sidebar(reader: Reader) -> Filters:
         listeners = reader.run_sql(LISTENERS_SQL, {})["listener_id"].tolist()
         listener = ""
         if len(listeners) > 1:
-            listener = st.selectbox(ui("listener", lang), ["", *listeners], key="listener",
+            # One widget per language, because a select box keeps showing the label it was first
+            # drawn with; the choice itself survives the switch in "listener".
+            options = ["", *listeners]
+            chosen = st.session_state.get("listener", "")
+            listener = st.selectbox(ui("listener", lang), options, key=f"listener_{lang}",
+                                    index=options.index(chosen) if chosen in options else 0,
                                     format_func=lambda item: item or ui("all_listeners", lang))
+            st.session_state.listener = listener
         include_incognito = st.toggle(ui("include_incognito", lang), key="include_incognito",
                                       help=ui("incognito_help", lang))
         st.caption(f"{ui('warehouse', lang)}: `{reader.target.describe()}`")
@@ -73,7 +79,7 @@ def _show_empty(lang: str) -> None:
 
 
 def main() -> None:
-    """Render the chosen page, or say how to import data, or wait for a writer to finish."""
+    """Render the chosen page, or explain how to import data, or wait for a writer to finish."""
     settings = load_settings()
     st.set_page_config(page_title="Mercury", page_icon="🎧", layout="wide")
     _initial_state(resolve_language(settings.lang))
@@ -103,8 +109,10 @@ def main() -> None:
         reader.clear_cache()
         time.sleep(BUSY_RETRY_SECONDS)
         st.rerun()
-    except NoDataError:
-        _show_empty(lang)
+    except NoDataError as exc:
+        # dw.fact_play has rows, so a missing table means a build by an older Mercury.
+        log.error("dashboard table missing: %s", exc)
+        st.warning(ui("rebuild_needed", lang))
     except MercuryError as exc:
         log.error("dashboard query failed: %s", exc)
         st.error(ui("warehouse_error", lang).format(message=exc))

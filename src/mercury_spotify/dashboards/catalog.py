@@ -62,7 +62,7 @@ where ({{listener}} = '' or l.listener_id = {{listener}})
 
 
 def dashboard(dashboard_id: str) -> Dashboard:
-    """The dashboard with id ``dashboard_id``."""
+    """Return the dashboard with id ``dashboard_id``."""
     for candidate in DASHBOARDS:
         if candidate.id == dashboard_id:
             return candidate
@@ -71,5 +71,5 @@ def dashboard(dashboard_id: str) -> Dashboard:
 
 
 def all_cards() -> list[Card]:
-    """Every card of every dashboard."""
+    """Return every card of every dashboard."""
     return [card for item in DASHBOARDS for card in item.cards]

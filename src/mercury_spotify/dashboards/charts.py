@@ -19,7 +19,7 @@ CHART_HEIGHT = 320
 
 
 def with_text_columns(card: Card, frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """A copy of ``frame`` with a formatted ``<column>_text`` beside every declared column."""
+    """Return a copy of ``frame`` with a formatted ``<column>_text`` beside each declared column."""
     shown = frame.copy()
     for column in card.columns:
         if column.name in shown.columns:
@@ -36,7 +36,7 @@ def _finish(chart: alt.Chart, lang: str) -> alt.Chart:
 
 
 def _month_axis(card: Card, lang: str, months: tuple[dt.date, dt.date]) -> alt.X:
-    """A month axis over the chosen range, so a single month does not fill the whole width."""
+    """Build a month axis over the chosen range, so a single month does not fill the whole width."""
     first = dt.date(months[0].year, months[0].month, 1)
     # The last month's bar spans the whole month, so the axis ends where the next month starts.
     after_last = dt.date(months[1].year + months[1].month // 12, months[1].month % 12 + 1, 1)
@@ -47,7 +47,7 @@ def _month_axis(card: Card, lang: str, months: tuple[dt.date, dt.date]) -> alt.X
 
 def month_bars(card: Card, frame: pd.DataFrame, lang: str, value: str, tooltip: list[str],
                months: tuple[dt.date, dt.date]) -> alt.Chart:
-    """Bars per month between the months of ``months``: ``month`` on x, ``value`` on y."""
+    """Draw bars per month between the months of ``months``: ``month`` on x, ``value`` on y."""
     data = with_text_columns(card, frame, lang)
     data["month"] = pd.to_datetime(data["month"])
     chart = alt.Chart(data).mark_bar().encode(
@@ -60,7 +60,7 @@ def month_bars(card: Card, frame: pd.DataFrame, lang: str, value: str, tooltip: 
 
 def month_line(card: Card, frame: pd.DataFrame, lang: str, value: str, tooltip: list[str],
                months: tuple[dt.date, dt.date]) -> alt.Chart:
-    """A line per month with a point on each month, for shares such as the skip rate."""
+    """Draw a line per month with a point on each month, for shares such as the skip rate."""
     data = with_text_columns(card, frame, lang)
     data["month"] = pd.to_datetime(data["month"])
     chart = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=60)).encode(
@@ -72,7 +72,7 @@ def month_line(card: Card, frame: pd.DataFrame, lang: str, value: str, tooltip: 
 
 
 def ranked_bars(card: Card, frame: pd.DataFrame, lang: str, label_columns: list[str]) -> alt.Chart:
-    """Horizontal bars of minutes or hours, largest first, labelled with the streams as well."""
+    """Draw horizontal bars of minutes or hours, largest first, labelled with the streams too."""
     value = "minutes" if "minutes" in frame.columns else "hours"
     data = with_text_columns(card, frame, lang)
     names = data[label_columns[0]].map(lambda item: formats.cell(card.column(label_columns[0]), item, lang))
@@ -82,14 +82,14 @@ def ranked_bars(card: Card, frame: pd.DataFrame, lang: str, label_columns: list[
     unit = "min" if value == "minutes" else "h"
     data["bar_label"] = [
         f"{text} {unit} · {streams} {card.column('streams').label.get(lang).lower()}"
-        for text, streams in zip(data[value + "_text"], data["streams_text"])
+        for text, streams in zip(data[value + "_text"], data["streams_text"], strict=True)
     ]
     # Room on the right for the text beside the longest bar.
     largest = float(data[value].max()) if len(data) else 0.0
     base = alt.Chart(data).encode(
         y=alt.Y("name:N", sort=None, title=None, axis=alt.Axis(labelLimit=260)),
         x=alt.X(f"{value}:Q", title=card.column(value).label.get(lang),
-                scale=alt.Scale(domain=[0, largest * 1.6 or 1], nice=False)),
+                scale=alt.Scale(domain=[0, largest * 2 or 1], nice=False)),
         tooltip=_tooltip(card, lang, [*label_columns, value, "streams"]),
     )
     bars = base.mark_bar()
@@ -99,7 +99,7 @@ def ranked_bars(card: Card, frame: pd.DataFrame, lang: str, label_columns: list[
 
 
 def weekday_hour_heatmap(card: Card, frame: pd.DataFrame, lang: str) -> alt.Chart:
-    """Weekday (rows, Monday first) by local hour (columns), coloured by hours played."""
+    """Draw weekdays (rows, Monday first) by local hour (columns), coloured by hours played."""
     data = with_text_columns(card, frame, lang)
     order = formats.weekday_names(lang)
     chart = alt.Chart(data).mark_rect().encode(
@@ -113,7 +113,7 @@ def weekday_hour_heatmap(card: Card, frame: pd.DataFrame, lang: str) -> alt.Char
 
 
 def share_donut(card: Card, frame: pd.DataFrame, lang: str, category: str) -> alt.Chart:
-    """A donut of each category's share."""
+    """Draw a donut of each category's share."""
     data = with_text_columns(card, frame, lang)
     chart = alt.Chart(data).mark_arc(innerRadius=70).encode(
         theta=alt.Theta("share:Q"),
@@ -124,7 +124,7 @@ def share_donut(card: Card, frame: pd.DataFrame, lang: str, category: str) -> al
 
 
 def hour_pairs(card: Card, frame: pd.DataFrame, lang: str) -> alt.Chart:
-    """Minutes per local hour, the chosen day and the day before side by side."""
+    """Draw minutes per local hour, the chosen day and the day before side by side."""
     data = with_text_columns(card, frame, lang)
     day_labels = [formats.code("which_day", key, lang) for key in ("day", "previous_day")]
     chart = alt.Chart(data).mark_bar().encode(

@@ -56,7 +56,7 @@ class Text:
     pt_br: str
 
     def get(self, lang: str) -> str:
-        """The text in ``lang`` (``en`` or ``pt-BR``)."""
+        """Return the text in ``lang`` (``en`` or ``pt-BR``)."""
         return self.pt_br if lang == "pt-BR" else self.en
 
 
@@ -73,7 +73,7 @@ class Parameter:
 class Column:
     """One result column of a card: its label, unit and measure, for axes, tooltips and tables.
 
-    ``unit`` tells the renderer how to format a value: ``hours``, ``minutes``, ``count``,
+    ``unit`` sets how the renderer formats a value: ``hours``, ``minutes``, ``count``,
     ``share`` (a fraction shown as a percentage), ``date``, ``month``, ``timestamp``,
     ``local_time``, ``bytes``, ``flag`` or ``text``.
     """
@@ -99,11 +99,11 @@ class Card:
     dialect_sql: dict[str, str] = field(default_factory=dict)
 
     def sql_for(self, backend: str) -> str:
-        """The card's SQL for ``duckdb`` or ``postgres``: the portable text unless overridden."""
+        """Return the card's SQL for ``duckdb`` or ``postgres``: the portable text unless overridden."""
         return self.dialect_sql.get(backend, self.sql)
 
     def column(self, name: str) -> Column:
-        """The column called ``name``."""
+        """Return the column called ``name``."""
         for column in self.columns:
             if column.name == name:
                 return column
@@ -121,7 +121,7 @@ class Dashboard:
     cards: tuple[Card, ...]
 
     def card(self, card_id: str) -> Card:
-        """The card with id ``card_id``."""
+        """Return the card with id ``card_id``."""
         for card in self.cards:
             if card.id == card_id:
                 return card
@@ -129,7 +129,7 @@ class Dashboard:
 
 
 def placeholders(sql: str) -> list[str]:
-    """The parameter names a SQL text uses, in order of first use."""
+    """Return the parameter names that a SQL text uses, in order of first use."""
     names: list[str] = []
     for match in _PLACEHOLDER.finditer(sql):
         if match.group(1) not in names:

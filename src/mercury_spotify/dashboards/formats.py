@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 from babel.dates import format_date, get_day_names, get_month_names, get_period_names
@@ -72,29 +73,31 @@ FLAG_LABELS = {True: Text("yes", "sim"), False: Text("no", "não")}
 
 
 def is_missing(value) -> bool:
-    """True for None, NaN and NaT."""
+    """Return True for None, NaN and NaT."""
     if value is None or value is pd.NaT:
         return True
     return isinstance(value, float) and math.isnan(value)
 
 
 def number(value, lang: str, decimals: int = 0) -> str:
-    """A number with the language's separators; a dash when there is no value."""
+    """Format a number with the language's separators, or a dash when there is no value."""
     if is_missing(value):
         return "–"
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale=babel_locale(lang))
+    # Round half up first, as people do; Babel alone would round half to even (19.25 -> 19.2).
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return format_decimal(rounded, format=pattern, locale=babel_locale(lang))
 
 
 def share(value, lang: str, decimals: int = 1) -> str:
-    """A fraction as a percentage: ``12.5%`` in English, ``12,5%`` in Portuguese."""
+    """Format a fraction as a percentage: ``12.5%`` in English, ``12,5%`` in Portuguese."""
     if is_missing(value):
         return "–"
     return number(value * 100, lang, decimals) + "%"
 
 
 def signed(value, lang: str, decimals: int = 0) -> str:
-    """A change with its sign: ``+12`` or ``−3,5``."""
+    """Format a change with its sign: ``+12`` or ``-3,5``."""
     if is_missing(value):
         return "–"
     text = number(abs(value), lang, decimals)
@@ -106,7 +109,7 @@ def signed(value, lang: str, decimals: int = 0) -> str:
 
 
 def day(value, lang: str) -> str:
-    """A calendar day: ``2026-11-30`` or ``30/11/2026``."""
+    """Format a calendar day: ``2026-11-30`` or ``30/11/2026``."""
     if is_missing(value):
         return "–"
     if isinstance(value, (pd.Timestamp, dt.datetime)):
@@ -115,12 +118,12 @@ def day(value, lang: str) -> str:
 
 
 def day_with_weekday(value: dt.date, lang: str) -> str:
-    """A day with its weekday name: ``Mon 2026-11-30`` or ``seg. 30/11/2026``."""
+    """Format a day with its weekday name: ``Mon 2026-11-30`` or ``seg. 30/11/2026``."""
     return f"{weekday_names(lang)[value.isoweekday() - 1]} {day(value, lang)}"
 
 
 def month(value, lang: str) -> str:
-    """A month: ``Nov 2026`` or ``nov. 2026``."""
+    """Format a month: ``Nov 2026`` or ``nov. 2026``."""
     if is_missing(value):
         return "–"
     if isinstance(value, pd.Timestamp):
@@ -129,14 +132,14 @@ def month(value, lang: str) -> str:
 
 
 def local_time(value) -> str:
-    """The clock time of a local timestamp, ``HH:MM``."""
+    """Format the clock time of a local timestamp as ``HH:MM``."""
     if is_missing(value):
         return "–"
     return value.strftime("%H:%M")
 
 
 def timestamp(value, lang: str) -> str:
-    """A UTC instant as day and time, with the zone named."""
+    """Format a UTC instant as day and time, with the zone named."""
     if is_missing(value):
         return "–"
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
@@ -145,7 +148,7 @@ def timestamp(value, lang: str) -> str:
 
 
 def size(value, lang: str) -> str:
-    """A size in bytes in the largest unit that keeps it above 1 (binary units)."""
+    """Format a size in bytes in the largest binary unit that keeps it at 1 or more."""
     if is_missing(value):
         return "–"
     amount = float(value)
@@ -157,13 +160,13 @@ def size(value, lang: str) -> str:
 
 
 def weekday_names(lang: str) -> list[str]:
-    """Abbreviated weekday names, Monday first."""
+    """Return the abbreviated weekday names, Monday first."""
     names = get_day_names("abbreviated", locale=babel_locale(lang))
     return [names[index] for index in range(7)]
 
 
 def code(kind: str, value, lang: str) -> str:
-    """The word for a code such as a content type or platform; the code itself when unknown."""
+    """Translate a code such as a content type or platform; an unknown code is shown as is."""
     if is_missing(value):
         return "–"
     label = CODE_LABELS.get(kind, {}).get(str(value))
@@ -171,14 +174,14 @@ def code(kind: str, value, lang: str) -> str:
 
 
 def flag(value, lang: str) -> str:
-    """``yes`` / ``no`` in the language; a dash when the source did not record it."""
+    """Format a flag as yes or no in the language, or a dash when the source did not record it."""
     if is_missing(value):
         return "–"
     return FLAG_LABELS[bool(value)].get(lang)
 
 
 def cell(column: Column, value, lang: str) -> str:
-    """Any result value as text, by the unit its column declares."""
+    """Format any result value as text, by the unit that its column declares."""
     unit = column.unit
     if unit == "hours":
         return number(value, lang, 1)
@@ -208,7 +211,7 @@ def cell(column: Column, value, lang: str) -> str:
 
 
 def vega_locale(lang: str) -> dict:
-    """Number and time formats for Vega-Lite's ``config.locale``, so chart axes match the page."""
+    """Build Vega-Lite's ``config.locale`` number and time formats, so chart axes match the page."""
     locale_name = babel_locale(lang)
     months = get_month_names("wide", locale=locale_name)
     short_months = get_month_names("abbreviated", locale=locale_name)

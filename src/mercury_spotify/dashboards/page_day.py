@@ -28,7 +28,7 @@ KPIS = (("minutes", 1), ("streams", 0), ("tracks", 0), ("artists", 0), ("skip_ra
 
 
 def change_text(current, previous, lang: str, decimals: int, is_share: bool) -> str:
-    """The change from ``previous`` to ``current``: absolute, then relative in percent.
+    """Format the change from ``previous`` to ``current``: absolute, then relative in percent.
 
     Shares change in percentage points (``p.p.``); a relative change needs a previous value
     above zero.
@@ -112,15 +112,17 @@ def _summary(reader: Reader, values: dict, lang: str) -> None:
     today, before = frame.loc["day"], frame.loc["previous_day"]
     has_previous = before["minutes"] > 0 or before["streams"] > 0
     slots = st.columns(len(KPIS))
-    for slot, (name, decimals) in zip(slots, KPIS):
+    for slot, (name, decimals) in zip(slots, KPIS, strict=True):
         column = card.column(name)
         is_share = column.unit == "share"
         shown = formats.share(today[name], lang) if is_share else formats.number(today[name], lang, decimals)
-        previous_value = before[name] if has_previous else None
+        delta = change_text(today[name], before[name], lang, decimals, is_share) if has_previous else None
         slot.metric(
             column.label.get(lang),
             shown,
-            delta=change_text(today[name], previous_value, lang, decimals, is_share),
-            delta_color="off" if is_share or previous_value is None else "normal",
+            delta=delta,
+            delta_color="off" if is_share else "normal",
             help=f"{measure_note(column.measure, lang)}; {ui('vs_previous', lang)}",
         )
+    if not has_previous:
+        st.caption(ui("no_change_base", lang).capitalize() + ".")

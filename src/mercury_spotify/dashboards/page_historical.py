@@ -15,7 +15,7 @@ from mercury_spotify.dashboards.ui_text import ui
 
 
 def date_format(lang: str) -> str:
-    """The date-input format of the language."""
+    """Return the date-input format of the language."""
     return "DD/MM/YYYY" if lang == "pt-BR" else "YYYY-MM-DD"
 
 
@@ -34,7 +34,7 @@ def render(reader: Reader, filters: Filters, first_day: dt.date, last_day: dt.da
         help=ui("date_range_help", lang),
         key="historical_range",
     )
-    # While a range is being picked the widget holds only its first day.
+    # While a range is being picked, the widget returns only its first day.
     if isinstance(picked, (tuple, list)) and len(picked) == 2:
         start_date, end_date = picked
     else:
@@ -92,7 +92,7 @@ def _summary(reader: Reader, values: dict, lang: str) -> None:
     row = run_card(reader, card, values).iloc[0]
     metrics = st.columns(5)
     for slot, name, decimals in zip(metrics, ("hours", "streams", "tracks", "artists", "albums"),
-                                    (1, 0, 0, 0, 0)):
+                                    (1, 0, 0, 0, 0), strict=True):
         column = card.column(name)
         slot.metric(column.label.get(lang), formats.number(row[name], lang, decimals),
                     help=measure_note(column.measure, lang))

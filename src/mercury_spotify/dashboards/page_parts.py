@@ -16,24 +16,24 @@ from mercury_spotify.dashboards.ui_text import ui
 
 @dataclass(frozen=True)
 class Filters:
-    """What the sidebar sets for every page."""
+    """Filters set in the sidebar for every page."""
 
     lang: str
     listener: str  # '' for everyone
     include_incognito: bool
 
     def values(self) -> dict[str, object]:
-        """The shared parameter values in the form the card SQL expects."""
+        """Return the shared parameter values in the form that the card SQL expects."""
         return {"listener": self.listener, "include_incognito": 1 if self.include_incognito else 0}
 
 
 def measure_note(measure: str, lang: str) -> str:
-    """What a figure measures, in words: streams counted or listening time summed."""
+    """Describe in words what a figure measures: streams counted or listening time summed."""
     return ui(f"measure_{measure}", lang)
 
 
 def card_header(card: Card, lang: str) -> None:
-    """The card's title, then what it measures and its description."""
+    """Show the card's title, then what it measures and its description."""
     st.subheader(card.title.get(lang), anchor=card.id)
     note = measure_note(card.measure, lang)
     caption = card.description.get(lang)
@@ -46,7 +46,7 @@ def show_chart(card: Card, chart: alt.Chart) -> None:
 
 
 def text_table(card: Card, frame: pd.DataFrame, lang: str, columns: list[str] | None = None) -> pd.DataFrame:
-    """The rows as formatted text under translated headers."""
+    """Return the rows as formatted text under translated headers."""
     names = columns or [column.name for column in card.columns]
     table = pd.DataFrame({
         card.column(name).label.get(lang): [formats.cell(card.column(name), value, lang)

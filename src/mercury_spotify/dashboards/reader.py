@@ -2,7 +2,7 @@
 
 Every query opens its own connection and closes it at once: a DuckDB file can have one writer or
 many readers but never both, so a dashboard that kept a connection open would block every import
-and sync. When a writer holds the file, the reader retries briefly and then raises
+and sync. When a writer has the file open, the reader retries briefly and then raises
 ``WarehouseBusyError`` so the page can say "updating…" and try again later. On PostgreSQL the
 connection is read-only and meant for the ``mercury_reader`` role.
 """
@@ -46,21 +46,21 @@ class NoDataError(WarehouseError):
 
 @dataclass(frozen=True)
 class WarehouseTarget:
-    """Where the dashboards read: a DuckDB file or a PostgreSQL URL."""
+    """Warehouse location that the dashboards read: a DuckDB file or a PostgreSQL URL."""
 
     backend: str
     duckdb_path: Path | None = None
     postgres_url: str | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "WarehouseTarget":
-        """The target of the configured warehouse."""
+    def from_settings(cls, settings: Settings) -> WarehouseTarget:
+        """Return the target of the configured warehouse."""
         if settings.backend == "duckdb":
             return cls("duckdb", duckdb_path=settings.duckdb_path)
         return cls("postgres", postgres_url=settings.warehouse_url)
 
     def describe(self) -> str:
-        """The target without a password, for messages and logs."""
+        """Describe the target without a password, for messages and logs."""
         if self.backend == "duckdb":
             return str(self.duckdb_path)
         return "postgresql://" + (self.postgres_url or "").split("@")[-1]
@@ -94,6 +94,11 @@ class Reader:
             return cached[1]
         frame = self._execute(bind_sql(sql, self.target.backend), bound)
         with self._lock:
+            # Drop expired results so that browsing many dates does not grow the cache forever.
+            expired = [old_key for old_key, (stored_at, _) in self._cache.items()
+                       if now - stored_at >= self.cache_seconds]
+            for old_key in expired:
+                del self._cache[old_key]
             self._cache[key] = (now, frame)
         return frame
 
@@ -162,7 +167,7 @@ def _run_postgres(url: str, sql: str, values: dict[str, object]) -> tuple[list[s
 
 
 def _to_frame(columns: list[str], rows: list[tuple]) -> pd.DataFrame:
-    """A DataFrame of the rows, with PostgreSQL's decimals as floats so both backends match."""
+    """Build a DataFrame of the rows, with PostgreSQL's decimals as floats so both backends match."""
     frame = pd.DataFrame.from_records(rows, columns=columns)
     for name in columns:
         if frame[name].map(lambda value: isinstance(value, decimal.Decimal)).any():
@@ -171,7 +176,7 @@ def _to_frame(columns: list[str], rows: list[tuple]) -> pd.DataFrame:
 
 
 def has_plays(reader: Reader) -> bool:
-    """True when ``dw.fact_play`` exists and has at least one row."""
+    """Return True when ``dw.fact_play`` exists and has at least one row."""
     try:
         frame = reader.run_sql("select count(*) as plays from dw.fact_play", {})
     except NoDataError:
@@ -180,7 +185,7 @@ def has_plays(reader: Reader) -> bool:
 
 
 def as_date(value) -> dt.date | None:
-    """A date from what either driver returns for a date column (date, datetime or timestamp)."""
+    """Convert what either driver returns for a date column (date, datetime, Timestamp) to a date."""
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
         return None
     if isinstance(value, pd.Timestamp):

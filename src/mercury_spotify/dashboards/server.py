@@ -5,9 +5,9 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
-import subprocess
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from mercury_spotify.config import Settings
 
@@ -29,7 +29,7 @@ def is_loopback(host: str) -> bool:
 
 
 def streamlit_command(host: str, port: int) -> list[str]:
-    """The command line that serves the dashboards.
+    """Build the command line that serves the dashboards.
 
     Usage statistics, the file watcher and the browser launch are off, so the server sends no
     request of its own to any other host and never reloads code while it runs.
@@ -50,7 +50,7 @@ def streamlit_command(host: str, port: int) -> list[str]:
 
 
 def dashboard_environment(settings: Settings, lang: str | None = None) -> dict[str, str]:
-    """The environment the dashboard script reads its settings from."""
+    """Build the environment that the dashboard script reads its settings from."""
     environment = dict(os.environ)
     environment["MERCURY_HOME"] = str(settings.home)
     environment["MERCURY_WAREHOUSE"] = settings.warehouse_url
@@ -60,13 +60,14 @@ def dashboard_environment(settings: Settings, lang: str | None = None) -> dict[s
 
 
 def serve(settings: Settings, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-          lang: str | None = None) -> int:
-    """Run the Streamlit server until it stops; return its exit status."""
+          lang: str | None = None) -> NoReturn:
+    """Replace this process with the Streamlit server.
+
+    Replacing it (rather than starting a child) lets Ctrl+C and a service manager's SIGTERM
+    reach the server directly, so no orphaned server is left behind.
+    """
     command = streamlit_command(host, port)
     log.info("starting the dashboard server on %s:%d", host, port)
-    try:
-        completed = subprocess.run(command, env=dashboard_environment(settings, lang), check=False)
-    except KeyboardInterrupt:
-        return 0
-    log.info("dashboard server stopped with status %d", completed.returncode)
-    return completed.returncode
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, command, dashboard_environment(settings, lang))

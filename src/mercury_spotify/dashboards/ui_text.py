@@ -54,6 +54,12 @@ UI: dict[str, Text] = {
         "o Mercury com dados sintéticos:\n\n```\nmercury demo\nMERCURY_HOME=<home>/demo mercury "
         "dashboard\n```",
     ),
+    "rebuild_needed": Text(
+        "The warehouse lacks a table these dashboards read, so it was probably built by an older "
+        "version of Mercury. Rebuild it with `mercury build`, then reload this page.",
+        "Falta no banco uma tabela que estes painéis leem; ele provavelmente foi gerado por uma "
+        "versão anterior do Mercury. Gere-o de novo com `mercury build` e recarregue esta página.",
+    ),
     "warehouse_error": Text("The warehouse could not be read: {message}",
                             "Não foi possível ler o banco: {message}"),
     "reading": Text("Reading", "Lendo"),
@@ -64,5 +70,5 @@ UI: dict[str, Text] = {
 
 
 def ui(key: str, lang: str) -> str:
-    """The page text ``key`` in ``lang``."""
+    """Return the page text ``key`` in ``lang``."""
     return UI[key].get(lang)

@@ -1,7 +1,7 @@
 """SQL fragments and result columns that several cards share.
 
 The fragments are pasted into each card's SQL when this module is imported, so every card still
-holds one complete query that a Metabase question can use as it is.
+contains one complete query that a Metabase question can use as it is.
 """
 
 from __future__ import annotations
@@ -35,7 +35,25 @@ RANGE_PLAYS_CTE = f"""filtered_plays as (
 
 )"""
 
-# The chosen day and the day before, labelled so results can say which is which.
+# The chosen date range, listener and incognito setting, on dw.agg_daily_plays: plays summed per
+# listener, day and track, far fewer rows than dw.fact_play for the cards that need no hour.
+RANGE_DAYS_CTE = """filtered_days as (
+
+    select
+        a.*,
+        d.full_date,
+        d.year,
+        d.month
+    from dw.agg_daily_plays as a
+    inner join dw.dim_date as d on d.date_key = a.date_key
+    inner join dw.dim_listener as l on l.listener_key = a.listener_key
+    where d.full_date between {{start_date}} and {{end_date}}
+      and ({{listener}} = '' or l.listener_id = {{listener}})
+      and (not a.incognito or {{include_incognito}} = 1)
+
+)"""
+
+# The chosen day and the day before, labelled so that results tell them apart.
 DAY_PAIR_CTE = """days as (
 
     select cast({{day}} as date) as full_date, 'day' as which_day

@@ -115,7 +115,7 @@ order by days.full_date, hours.hour""",
 
 def _top_of_day(card_id: str, title: Text, description: Text, name_columns: tuple[Column, ...],
                 select_names: str, joins: str, group_by: str, key_filter: str) -> Card:
-    """A top-10 list of the chosen day, ranked by listening time, with the streams beside it."""
+    """Build a top-10 card of the chosen day, ranked by listening time, with the streams beside it."""
     return Card(
         id=card_id,
         title=title,
@@ -176,62 +176,62 @@ FIRST_LISTENS = Card(
         "Faixas cujo primeiro stream (em todo o histórico) foi neste dia, com os streams e os "
         "minutos do dia.",
     ),
-    sql=f"""with first_streams as (
+    sql=f"""with first_stream_days as (
 
     select
-        f.track_key,
-        min(f.started_at) as first_started_at
-    from dw.fact_play as f
-    inner join dw.dim_listener as l on l.listener_key = f.listener_key
-    where f.is_stream
-      and f.track_key is not null
-      and {PLAY_FILTERS}
-    group by f.track_key
+        a.track_key,
+        min(a.date_key) as first_date_key
+    from dw.agg_daily_plays as a
+    inner join dw.dim_listener as l on l.listener_key = a.listener_key
+    where a.streams > 0
+      and a.track_key is not null
+      and ({{{{listener}}}} = '' or l.listener_id = {{{{listener}}}})
+      and (not a.incognito or {{{{include_incognito}}}} = 1)
+    group by a.track_key
 
 ),
 
-first_plays as (
+chosen_day as (
 
-    select
-        f.track_key,
-        f.local_started_at
-    from dw.fact_play as f
-    inner join first_streams as s
-        on s.track_key = f.track_key and s.first_started_at = f.started_at
-    inner join dw.dim_date as d on d.date_key = f.date_key
-    where f.is_stream
-      and d.full_date = {{{{day}}}}
+    select date_key from dw.dim_date where full_date = {{{{day}}}}
 
 ),
 
-day_totals as (
+day_plays as (
+
+    select f.*
+    from dw.fact_play as f
+    inner join chosen_day on chosen_day.date_key = f.date_key
+    inner join dw.dim_listener as l on l.listener_key = f.listener_key
+    where {PLAY_FILTERS}
+
+),
+
+first_listens as (
 
     select
-        f.track_key,
-        sum(f.ms_played) / 60000.0 as minutes,
-        count(*) filter (where f.is_stream) as streams
-    from dw.fact_play as f
-    inner join dw.dim_date as d on d.date_key = f.date_key
-    inner join dw.dim_listener as l on l.listener_key = f.listener_key
-    where d.full_date = {{{{day}}}}
-      and {PLAY_FILTERS}
-    group by f.track_key
+        p.track_key,
+        min(p.local_started_at) filter (where p.is_stream) as first_local_time,
+        sum(p.ms_played) / 60000.0 as minutes,
+        count(*) filter (where p.is_stream) as streams
+    from day_plays as p
+    inner join first_stream_days as s
+        on s.track_key = p.track_key and s.first_date_key = p.date_key
+    group by p.track_key
 
 )
 
 select
-    min(fp.local_started_at) as first_local_time,
+    fl.first_local_time,
     t.track_name,
     a.artist_name,
-    max(dt.streams) as streams,
-    max(dt.minutes) as minutes
-from first_plays as fp
-inner join dw.dim_track as t on t.track_key = fp.track_key
-left join dw.bridge_track_artist as b on b.track_key = fp.track_key and b.artist_position = 0
+    fl.streams,
+    fl.minutes
+from first_listens as fl
+inner join dw.dim_track as t on t.track_key = fl.track_key
+left join dw.bridge_track_artist as b on b.track_key = fl.track_key and b.artist_position = 0
 left join dw.dim_artist as a on a.artist_key = b.artist_key
-inner join day_totals as dt on dt.track_key = fp.track_key
-group by fp.track_key, t.track_name, a.artist_name
-order by first_local_time, t.track_name""",
+order by fl.first_local_time, t.track_name""",
     chart="table",
     measure=STREAMS,
     columns=(

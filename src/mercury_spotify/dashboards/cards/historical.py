@@ -9,6 +9,7 @@ from mercury_spotify.dashboards.cards.common import (
     HOURS,
     MINUTES,
     MONTH,
+    RANGE_DAYS_CTE,
     RANGE_PLAYS_CTE,
     SKIP_RATE,
     STREAM_COUNT,
@@ -34,17 +35,17 @@ SUMMARY = Card(
         "Horas ouvidas (soma do tempo de escuta), streams contados e faixas, artistas e álbuns "
         "distintos com pelo menos um stream, no período escolhido.",
     ),
-    sql=f"""with {RANGE_PLAYS_CTE}
+    sql=f"""with {RANGE_DAYS_CTE}
 
 select
     coalesce(sum(ms_played), 0) / 3600000.0 as hours,
-    count(*) filter (where is_stream) as streams,
-    count(distinct track_key) filter (where is_stream) as tracks,
-    count(distinct artist_key) filter (where is_stream) as artists,
-    count(distinct album_key) filter (where is_stream) as albums,
+    cast(coalesce(sum(streams), 0) as bigint) as streams,
+    count(distinct track_key) filter (where streams > 0) as tracks,
+    count(distinct artist_key) filter (where streams > 0) as artists,
+    count(distinct album_key) filter (where streams > 0) as albums,
     min(full_date) as first_day,
     max(full_date) as last_day
-from filtered_plays""",
+from filtered_days""",
     chart="kpi",
     measure=LISTENING_TIME,
     columns=(
@@ -66,13 +67,13 @@ HOURS_PER_MONTH = Card(
         "Listening time summed per calendar month, in hours; the tooltip adds the streams.",
         "Tempo de escuta somado por mês, em horas; a dica mostra também os streams.",
     ),
-    sql=f"""with {RANGE_PLAYS_CTE}
+    sql=f"""with {RANGE_DAYS_CTE}
 
 select
     make_date(year, month, 1) as month,
     sum(ms_played) / 3600000.0 as hours,
-    count(*) filter (where is_stream) as streams
-from filtered_plays
+    cast(sum(streams) as bigint) as streams
+from filtered_days
 group by year, month
 order by month""",
     chart="bar",
@@ -84,18 +85,18 @@ order by month""",
 
 def _top_card(card_id: str, title: Text, description: Text, name_columns: tuple[Column, ...],
               select_names: str, joins: str, group_by: str, key_filter: str) -> Card:
-    """A top-10 list ranked by listening time, with the streams beside it."""
+    """Build a top-10 card ranked by listening time, with the streams beside it."""
     return Card(
         id=card_id,
         title=title,
         description=description,
-        sql=f"""with {RANGE_PLAYS_CTE}
+        sql=f"""with {RANGE_DAYS_CTE}
 
 select
     {select_names},
     sum(p.ms_played) / 60000.0 as minutes,
-    count(*) filter (where p.is_stream) as streams
-from filtered_plays as p
+    cast(sum(p.streams) as bigint) as streams
+from filtered_days as p
 {joins}
 where {key_filter}
 group by {group_by}
@@ -208,13 +209,13 @@ SKIP_RATE_PER_MONTH = Card(
         "Share of plays skipped, among the plays whose source records skips.",
         "Parcela das reproduções puladas, entre as reproduções cuja fonte registra pulos.",
     ),
-    sql=f"""with {RANGE_PLAYS_CTE}
+    sql=f"""with {RANGE_DAYS_CTE}
 
 select
     make_date(year, month, 1) as month,
-    1.0 * count(*) filter (where is_skipped) / nullif(count(*) filter (where is_skipped is not null), 0) as skip_rate,
-    count(*) filter (where is_skipped is not null) as plays
-from filtered_plays
+    1.0 * sum(skipped_plays) / nullif(sum(plays_with_skip_flag), 0) as skip_rate,
+    cast(sum(plays_with_skip_flag) as bigint) as plays
+from filtered_days
 group by year, month
 order by month""",
     chart="line",
@@ -237,16 +238,16 @@ NEW_ARTISTS_PER_MONTH = Card(
     sql="""with first_streams as (
 
     select
-        f.artist_key,
+        a.artist_key,
         min(d.full_date) as first_day
-    from dw.fact_play as f
-    inner join dw.dim_date as d on d.date_key = f.date_key
-    inner join dw.dim_listener as l on l.listener_key = f.listener_key
-    where f.is_stream
-      and f.artist_key is not null
+    from dw.agg_daily_plays as a
+    inner join dw.dim_date as d on d.date_key = a.date_key
+    inner join dw.dim_listener as l on l.listener_key = a.listener_key
+    where a.streams > 0
+      and a.artist_key is not null
       and ({{listener}} = '' or l.listener_id = {{listener}})
-      and (not coalesce(f.incognito, false) or {{include_incognito}} = 1)
-    group by f.artist_key
+      and (not a.incognito or {{include_incognito}} = 1)
+    group by a.artist_key
 
 )
 
@@ -275,14 +276,14 @@ CONTENT_SHARE = Card(
         "Share of listening time per kind of content.",
         "Parcela do tempo de escuta por tipo de conteúdo.",
     ),
-    sql=f"""with {RANGE_PLAYS_CTE}
+    sql=f"""with {RANGE_DAYS_CTE}
 
 select
     content_type,
     sum(ms_played) / 3600000.0 as hours,
     1.0 * sum(ms_played) / nullif(sum(sum(ms_played)) over (), 0) as share,
-    count(*) filter (where is_stream) as streams
-from filtered_plays
+    cast(sum(streams) as bigint) as streams
+from filtered_days
 group by content_type
 order by hours desc, content_type""",
     chart="donut",
