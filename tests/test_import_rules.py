@@ -143,7 +143,7 @@ def test_star_schema_tables_exist_in_dw(built):
     settings, _ = built
     tables = {name for (name,) in query(settings, "select table_name from information_schema.tables where table_schema = 'dw'")}
     assert tables == {"dim_date", "dim_time", "dim_listener", "dim_artist", "dim_album", "dim_track",
-                      "bridge_track_artist", "dim_episode", "fact_play"}
+                      "bridge_track_artist", "dim_episode", "fact_play", "agg_daily_plays"}
 
 
 def test_staging_views_exist(built):
