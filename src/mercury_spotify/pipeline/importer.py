@@ -20,7 +20,7 @@ from mercury_spotify.pipeline import figures
 from mercury_spotify.sources.export.discover import ExportSource, discover
 from mercury_spotify.sources.export.layouts import sniff
 from mercury_spotify.warehouse import runs
-from mercury_spotify.warehouse.export_landing import PendingFile, land_files
+from mercury_spotify.warehouse.export_landing import PendingFile
 from mercury_spotify.warehouse.store import open_writer
 
 log = logging.getLogger(__name__)
@@ -171,7 +171,7 @@ def _land(store, settings: Settings, pending: list[PendingFile], report: ImportR
     con.execute("begin transaction")
     try:
         store.ensure_listener(settings.listener, report.run_id)
-        result = land_files(con, pending, settings.listener, report.run_id, file_done)
+        result = store.land_export_files(pending, settings.listener, report.run_id, file_done)
         for alias in sorted(result.usernames):
             store.add_listener_alias(settings.listener, alias, report.run_id)
         for item in pending:

@@ -70,6 +70,9 @@ def _dbt_environment(settings: Settings) -> Iterator[None]:
             "MERCURY_DBT_PG_USER": parts["user"],
             "MERCURY_DBT_PG_PASSWORD": parts["password"],
             "MERCURY_DBT_PG_DBNAME": parts["dbname"],
+            # libpq sets the session time zone from PGTZ: UTC, as on DuckDB, so a timestamp
+            # cast to text (part of some play ids) reads the same on both backends.
+            "PGTZ": "UTC",
         })
     saved = {name: os.environ.get(name) for name in values}
     os.environ.update(values)

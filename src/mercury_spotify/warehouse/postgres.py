@@ -1,0 +1,88 @@
+"""Connections to a PostgreSQL warehouse through psycopg 3.
+
+Mercury's SQL is written once, with DuckDB's ``?`` placeholders and its ``con.execute(sql,
+params).fetchall()`` call style. ``PostgresConnection`` offers the same calls on a psycopg
+connection and rewrites the placeholders to psycopg's ``%s``, so the loaders and the run log run
+unchanged on both backends.
+
+Connections are in autocommit mode: a caller that needs a transaction sends ``begin
+transaction`` / ``commit`` / ``rollback`` itself, exactly as it does on DuckDB. Every session runs
+in UTC, so timestamps cast to text read the same as on DuckDB.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import psycopg
+
+from mercury_spotify.errors import WarehouseError
+from mercury_spotify.warehouse.urls import mask_url, postgres_parts
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_SECONDS = 10
+
+
+def to_psycopg_placeholders(sql: str, has_params: bool) -> str:
+    """Rewrite ``?`` placeholders to ``%s`` outside quoted text; escape ``%`` when binding."""
+    if not has_params:
+        return sql
+    output = []
+    quote_char: str | None = None
+    for char in sql:
+        if quote_char is not None:
+            if char == quote_char:
+                quote_char = None
+        elif char in ("'", '"'):
+            quote_char = char
+        elif char == "?":
+            output.append("%s")
+            continue
+        output.append("%%" if char == "%" else char)
+    return "".join(output)
+
+
+class PostgresConnection:
+    """A psycopg connection that accepts DuckDB-style ``execute(sql, params)`` calls."""
+
+    def __init__(self, raw: psycopg.Connection):
+        self.raw = raw
+
+    def execute(self, sql: str, params=None) -> psycopg.Cursor:
+        """Run one statement and return its cursor (``fetchone``/``fetchall`` as on DuckDB)."""
+        cursor = self.raw.cursor()
+        cursor.execute(to_psycopg_placeholders(sql, bool(params)), params or None)
+        return cursor
+
+    def close(self) -> None:
+        """Close the connection; an open transaction is rolled back by the server."""
+        self.raw.close()
+
+
+def connect_raw(url: str, application_name: str = "mercury", autocommit: bool = True) -> psycopg.Connection:
+    """Open a plain psycopg connection to ``url`` in UTC, mapping failures to WarehouseError."""
+    parts = postgres_parts(url)
+    try:
+        return psycopg.connect(
+            host=parts["host"],
+            port=parts["port"],
+            user=parts["user"],
+            password=parts["password"] or None,
+            dbname=parts["dbname"],
+            application_name=application_name[:63],
+            options="-c TimeZone=UTC",
+            connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            autocommit=autocommit,
+        )
+    except psycopg.OperationalError as exc:
+        detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        raise WarehouseError(
+            f"cannot connect to the PostgreSQL warehouse {mask_url(url)}: {detail}; check the "
+            "server is running and the URL's user, password and database name"
+        ) from exc
+
+
+def connect(url: str, application_name: str = "mercury") -> PostgresConnection:
+    """Open the warehouse at ``url`` for Mercury's loaders (autocommit, UTC)."""
+    return PostgresConnection(connect_raw(url, application_name))
