@@ -51,9 +51,9 @@ def settings_from(ctx: click.Context, **overrides):
 
 
 def _register_commands() -> None:
-    from mercury_spotify.cli import pipeline_commands
+    from mercury_spotify.cli import operations_commands, pipeline_commands
 
-    for module in (pipeline_commands,):
+    for module in (pipeline_commands, operations_commands):
         module.register(main)
 
 

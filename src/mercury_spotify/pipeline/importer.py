@@ -15,7 +15,7 @@ from pathlib import Path
 from mercury_spotify.config import Settings
 from mercury_spotify.errors import ExportFormatError, MercuryError, NoHistoryFoundError
 from mercury_spotify.i18n import _
-from mercury_spotify.operations.run_lock import run_lock
+from mercury_spotify.operations.run_lock import run_lock_for
 from mercury_spotify.pipeline import figures
 from mercury_spotify.sources.export.discover import ExportSource, discover
 from mercury_spotify.sources.export.layouts import sniff
@@ -90,7 +90,7 @@ def import_paths(
     explicit_files = {path.resolve() for path in paths if path.is_file() and path.suffix.lower() == ".json"}
     sources = list(discover(paths))
 
-    with run_lock(settings.home, "import"):
+    with run_lock_for(settings, "import"):
         with open_writer(settings) as store:
             runs.mark_abandoned_runs(store.con)
             report.run_id = runs.start_run(store.con, "import", settings.listener)

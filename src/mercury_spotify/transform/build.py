@@ -145,10 +145,10 @@ def build_warehouse(settings: Settings, locked: bool = False) -> BuildResult:
 
     ``locked`` says the caller already holds the run lock (an import that builds at its end).
     """
-    from mercury_spotify.operations.run_lock import run_lock
+    from mercury_spotify.operations.run_lock import run_lock_for
     from mercury_spotify.warehouse.store import open_writer
 
-    lock = contextlib.nullcontext() if locked else run_lock(settings.home, "build")
+    lock = contextlib.nullcontext() if locked else run_lock_for(settings, "build")
     with lock:
         with open_writer(settings) as store:
             runs.mark_abandoned_runs(store.con)
