@@ -94,3 +94,55 @@ def demo_export(tmp_path_factory) -> list[Path]:
     from mercury_spotify.sources.export.synthetic import write_demo_export
 
     return write_demo_export(tmp_path_factory.mktemp("export"), years=1, plays_per_day=8)
+
+
+# Columns that differ between two runs over the same input: run ids and wall-clock times.
+RUN_SPECIFIC_COLUMNS = {"run_id", "imported_at", "created_at"}
+# Tables compared by warehouse_snapshot: the landed rows and the whole star schema.
+SNAPSHOT_RAW_TABLES = ("listener", "listener_alias", "export_file", "export_play", "rejected_record")
+
+
+def _query_rows(settings: Settings, sql: str) -> tuple[list[str], list[tuple]]:
+    if settings.backend == "postgres":
+        from mercury_spotify.warehouse.postgres import connect_raw
+
+        with connect_raw(settings.warehouse_url) as con:
+            cursor = con.execute(sql)
+            return [column.name for column in cursor.description], cursor.fetchall()
+    import duckdb
+
+    con = duckdb.connect(str(settings.duckdb_path), read_only=True,
+                         config={"autoinstall_known_extensions": "false", "TimeZone": "UTC"})
+    try:
+        cursor = con.execute(sql)
+        return [column[0] for column in cursor.description], cursor.fetchall()
+    finally:
+        con.close()
+
+
+def _normalized(value):
+    import decimal
+
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, float):
+        return round(value, 6)
+    return value
+
+
+def warehouse_snapshot(settings: Settings) -> dict[str, list[tuple]]:
+    """Every dw table and the landed raw tables as sorted rows, without run-specific columns.
+
+    Two warehouses built from the same input by any sequence of runs, on either backend, give
+    equal snapshots.
+    """
+    tables = [f"raw.{name}" for name in SNAPSHOT_RAW_TABLES]
+    _columns, dw_tables = _query_rows(
+        settings, "select table_name from information_schema.tables where table_schema = 'dw' order by 1")
+    tables += [f"dw.{name}" for (name,) in dw_tables]
+    snapshot = {}
+    for table in tables:
+        columns, rows = _query_rows(settings, f"select * from {table}")
+        keep = [index for index, name in enumerate(columns) if name not in RUN_SPECIFIC_COLUMNS]
+        snapshot[table] = sorted((tuple(_normalized(row[index]) for index in keep) for row in rows), key=repr)
+    return snapshot

@@ -76,11 +76,23 @@ def connect_raw(url: str, application_name: str = "mercury", autocommit: bool = 
             autocommit=autocommit,
         )
     except psycopg.OperationalError as exc:
-        detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        detail = _connection_error_detail(exc)
         raise WarehouseError(
             f"cannot connect to the PostgreSQL warehouse {mask_url(url)}: {detail}; check the "
             "server is running and the URL's user, password and database name"
         ) from exc
+
+
+def _connection_error_detail(exc: psycopg.OperationalError) -> str:
+    """The server's reason (the FATAL line and its DETAIL) from libpq's multi-line message."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    fatal = next((line.split("FATAL:", 1)[1].strip() for line in lines if "FATAL:" in line), None)
+    if fatal is None:
+        return lines[-1]
+    details = [line.split("DETAIL:", 1)[1].strip() for line in lines if line.startswith("DETAIL:")]
+    return " ".join([fatal, *details])
 
 
 def connect(url: str, application_name: str = "mercury") -> PostgresConnection:
