@@ -48,3 +48,7 @@ class WarehouseBusyError(WarehouseError):
 
 class BuildError(MercuryError):
     """The dbt build failed: a model did not compile or run, or a data test failed."""
+
+
+class BackupError(MercuryError):
+    """A backup cannot be written, or a backup file is damaged or does not fit the warehouse."""

@@ -73,7 +73,55 @@ def db_init_command(ctx: click.Context, admin_url: str, database: str | None, db
         click.echo(_("URL for {role}: {url}").format(role=role, url=url))
 
 
+@click.command("backup", help=_("Write a compressed, checksummed backup of the warehouse."))
+@click.option("--output", "output_dir", type=click.Path(file_okay=False, path_type=Path),
+              help=_("Folder for the backup files (default: backups in MERCURY_HOME)."))
+@click.option("--keep", type=click.IntRange(min=1), metavar="N",
+              help=_("After a successful backup, delete all but the N newest backups in the folder."))
+@click.option("--metabase-url", envvar="MERCURY_METABASE_DB_URL", metavar="URL",
+              help=_("Also back up Metabase's application database (a postgresql:// URL)."))
+@click.option("--json", "as_json", is_flag=True, help=_("Print the manifest as JSON."))
+@click.pass_context
+def backup_command(ctx: click.Context, output_dir: Path | None, keep: int | None, metabase_url: str | None,
+                   as_json: bool) -> None:
+    from mercury_spotify.operations.backup import create_backup
+
+    result = create_backup(settings_from(ctx), output_dir=output_dir, keep=keep, metabase_url=metabase_url)
+    if as_json:
+        click.echo(json.dumps({"file": str(result.path), "manifest": result.manifest,
+                               "removed": [str(path) for path in result.removed]}, indent=2))
+        return
+    click.echo(_("Backup written: {path} ({size} bytes)").format(path=result.path, size=result.path.stat().st_size))
+    for path in result.removed:
+        click.echo(_("Removed old backup: {path}").format(path=path))
+
+
+@click.command("restore", help=_("Replace the warehouse with a backup file, after checking it completely."))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--admin-url", envvar="MERCURY_ADMIN_URL", metavar="URL",
+              help=_("PostgreSQL: the role that restores, such as mercury_dba (default: the warehouse URL)."))
+@click.option("--metabase-url", envvar="MERCURY_METABASE_DB_URL", metavar="URL",
+              help=_("Also restore Metabase's application database from the backup into this database."))
+@click.option("--yes", is_flag=True, help=_("Do not ask for confirmation."))
+@click.pass_context
+def restore_command(ctx: click.Context, file: Path, admin_url: str | None, metabase_url: str | None,
+                    yes: bool) -> None:
+    from mercury_spotify.operations.restore import read_manifest, restore_backup
+
+    settings = settings_from(ctx)
+    manifest = read_manifest(file)
+    if not yes:
+        click.confirm(_("Replace the warehouse with the backup of {time}? Its current contents will be lost")
+                      .format(time=manifest["created_at"]), abort=True)
+    result = restore_backup(settings, file, admin_url=admin_url, metabase_url=metabase_url)
+    rows = sum(count for name, count in result.tables.items() if name.startswith("dw."))
+    click.echo(_("Restored the backup of {time}: {tables} tables, {rows} rows in dw").format(
+        time=manifest["created_at"], tables=len(result.tables), rows=rows))
+    if result.metabase_restored:
+        click.echo(_("Restored Metabase's application database."))
+
+
 def register(group: click.Group) -> None:
     """Add this module's commands to the ``mercury`` group."""
-    for command in (db_group,):
+    for command in (db_group, backup_command, restore_command):
         group.add_command(command)
