@@ -121,7 +121,18 @@ def restore_command(ctx: click.Context, file: Path, admin_url: str | None, metab
         click.echo(_("Restored Metabase's application database."))
 
 
+@click.command("status", help=_("Show the last runs, data freshness, totals, rejected records and "
+                                 "failing dbt tests."))
+@click.option("--json", "as_json", is_flag=True, help=_("Print the status as JSON."))
+@click.pass_context
+def status_command(ctx: click.Context, as_json: bool) -> None:
+    from mercury_spotify.operations.status import collect_status, render_status, to_json
+
+    status = collect_status(settings_from(ctx))
+    click.echo(to_json(status) if as_json else render_status(status))
+
+
 def register(group: click.Group) -> None:
     """Add this module's commands to the ``mercury`` group."""
-    for command in (db_group, backup_command, restore_command):
+    for command in (db_group, backup_command, restore_command, status_command):
         group.add_command(command)
