@@ -195,3 +195,28 @@ def test_reset_passwords_replaces_them(initialized, scram_server):
         with _connect(scram_server) as admin:
             for role, password in report.passwords.items():
                 admin.execute(f"alter role {role} password '{password}'")
+
+
+def test_backup_as_etl_restore_as_dba(initialized, tmp_path_factory):
+    from mercury_spotify.operations.backup import create_backup
+    from mercury_spotify.operations.restore import restore_backup
+    from tests.conftest import warehouse_snapshot
+
+    report, _import_report = initialized
+    home = tmp_path_factory.mktemp("backup-home")
+    settings = make_settings(home, report.urls["mercury_etl"])
+    before = warehouse_snapshot(settings)
+    backup = create_backup(settings, output_dir=home / "backups")
+
+    with _connect(report.urls["mercury_dba"]) as con:
+        con.execute("drop table dw.fact_play")
+        con.execute("truncate raw.rejected_record")
+    restore_backup(settings, backup.path, admin_url=report.urls["mercury_dba"])
+
+    assert warehouse_snapshot(settings) == before
+    with _connect(report.urls["mercury_reader"]) as con:
+        assert con.execute("select count(*) from dw.fact_play").fetchone()[0] > 0
+    with _connect(report.urls["mercury_dba"]) as con:
+        owner = con.execute("select tableowner from pg_tables where schemaname = 'dw' "
+                            "and tablename = 'fact_play'").fetchone()[0]
+    assert owner == "mercury_etl"

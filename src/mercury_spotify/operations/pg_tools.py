@@ -56,11 +56,83 @@ def list_archive(path: Path) -> list[str]:
     return completed.stdout.splitlines()
 
 
+# Object types whose owner is set again after a restore, as named in pg_restore --list.
+OWNED_TYPES = ("SCHEMA", "TABLE", "VIEW", "MATERIALIZED VIEW", "SEQUENCE")
+
+
+def archive_owners(toc: list[str]) -> list[tuple[str, str | None, str, str]]:
+    """The (type, schema, name, owner) of each owned object in a pg_restore --list listing.
+
+    A listing line reads ``216; 1259 16427 TABLE dw fact_play mercury_etl``; a schema's own line
+    has ``-`` in place of the schema.
+    """
+    owners = []
+    for line in toc:
+        if not line or line.startswith(";") or "; " not in line:
+            continue
+        fields = line.split("; ", 1)[1].split()
+        for object_type in OWNED_TYPES:
+            type_words = object_type.split()
+            if fields[2:2 + len(type_words)] == type_words and len(fields) == 5 + len(type_words):
+                schema, name, owner = fields[2 + len(type_words):]
+                owners.append((object_type, None if schema == "-" else schema, name, owner))
+                break
+    return owners
+
+
+def _owner_statements(url: str, owners: list[tuple[str, str | None, str, str]]) -> list[str]:
+    """ALTER ... OWNER TO statements that give each object its owner from the archive."""
+    from psycopg import sql
+
+    from mercury_spotify.warehouse.postgres import connect_raw
+
+    with connect_raw(url, application_name="mercury restore") as con:
+        roles = {name for (name,) in con.execute("select rolname from pg_catalog.pg_roles").fetchall()}
+        statements = []
+        for object_type, schema, name, owner in owners:
+            if owner not in roles:
+                log.warning("restore: role %s of %s %s.%s does not exist here; owner left as is",
+                            owner, object_type, schema, name)
+                continue
+            target = sql.Identifier(name) if schema is None else sql.Identifier(schema, name)
+            statement = sql.SQL("alter " + object_type.lower() + " {} owner to {};").format(
+                target, sql.Identifier(owner))
+            statements.append(statement.as_string(con))
+    return statements
+
+
 def restore_database(url: str, archive: Path) -> None:
     """Replace the objects of the archive in the database at ``url``, all or nothing.
 
-    ``--single-transaction`` makes pg_restore roll back everything when any statement fails, so
-    a failed restore leaves the database as it was.
+    pg_restore writes the SQL script without ownership changes and psql runs it in one
+    transaction, followed by ALTER ... OWNER TO statements taken from the archive's listing. Done
+    in that order, a restore by ``mercury_dba`` works: while pg_restore's own ownership changes
+    would run before the schemas' grants are back, and fail, the final statements run after them.
+    Any error rolls the whole transaction back, so a failed restore leaves the database as it was.
     """
-    run_tool("pg_restore", ["--clean", "--if-exists", "--single-transaction", "--exit-on-error",
-                            "--no-password", str(archive)], url)
+    statements = _owner_statements(url, archive_owners(list_archive(archive)))
+    environment = {**os.environ, "PGPASSWORD": postgres_parts(url)["password"], "PGTZ": "UTC"}
+    log.info("restoring %s into %s", archive.name, mask_url(url))
+    script = subprocess.Popen(
+        [find_program("pg_restore"), "--clean", "--if-exists", "--no-owner", "--file=-", str(archive)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    runner = subprocess.Popen(
+        [find_program("psql"), "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1",
+         "--dbname", without_password(url)],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environment,
+    )
+    try:
+        shutil.copyfileobj(script.stdout, runner.stdin, 1024 * 1024)
+        runner.stdin.write("\n".join(statements).encode() + b"\n")
+        runner.stdin.close()
+    except BrokenPipeError:
+        pass  # psql stopped at an error; its stderr says which
+    script_errors = script.stderr.read().decode(errors="replace").strip()
+    script.wait()
+    runner_errors = runner.stderr.read().decode(errors="replace").strip()
+    runner.wait()
+    if script.returncode != 0 or runner.returncode != 0:
+        message = runner_errors or script_errors or f"exit status {runner.returncode}"
+        raise BackupError(_("the restore into {url} failed and was rolled back: {message}").format(
+            url=mask_url(url), message=message))
