@@ -32,9 +32,12 @@ def _as_postgres_user(command: list[str]) -> list[str]:
     return command
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def scram_server():
-    """The superuser URL of a throwaway cluster that requires scram-sha-256 passwords."""
+    """The superuser URL of a throwaway cluster that requires scram-sha-256 passwords.
+
+    Each test module gets its own cluster, because roles are global to a cluster.
+    """
     if not (POSTGRES_BIN / "initdb").exists():
         pytest.fail(f"initdb not found in {POSTGRES_BIN}; set MERCURY_TEST_POSTGRES_BIN")
     root = Path(tempfile.mkdtemp(prefix="mercury-scram-"))
