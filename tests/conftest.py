@@ -59,7 +59,7 @@ def postgres_database():
     """The URL of a new, empty PostgreSQL database, dropped after the test."""
     try:
         url = create_test_database()
-    except Exception as exc:  # the server is down: say how to start it
+    except Exception as exc:  # server down or unreachable: the message below tells how to start it
         pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL} ({exc}); start it with "
                     "'pg_ctlcluster 15 main start' or deselect with -m 'not postgres'")
     yield url

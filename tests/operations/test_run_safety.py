@@ -30,7 +30,7 @@ HOLD_LOCK = textwrap.dedent("""
 """)
 
 # Runs in a child process: import, and after the first batch has landed (inside the still open
-# transaction) say so and wait until killed.
+# transaction) print "landing" and wait until killed.
 IMPORT_THEN_WAIT = textwrap.dedent("""
     import sys
     from pathlib import Path

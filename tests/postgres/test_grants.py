@@ -220,3 +220,23 @@ def test_backup_as_etl_restore_as_dba(initialized, tmp_path_factory):
         owner = con.execute("select tableowner from pg_tables where schemaname = 'dw' "
                             "and tablename = 'fact_play'").fetchone()[0]
     assert owner == "mercury_etl"
+
+
+def test_import_as_reader_explains_role(initialized, tmp_path_factory, demo_export):
+    report, _import_report = initialized
+    settings = make_settings(tmp_path_factory.mktemp("reader-home"), report.urls["mercury_reader"])
+    with pytest.raises(WarehouseError, match="role mercury_reader may not do this: permission denied"):
+        import_paths(settings, demo_export)
+
+
+def test_missing_raw_table_asks_for_db_init(initialized, scram_server, tmp_path_factory, demo_export):
+    report, _import_report = initialized
+    with _connect(with_database(scram_server, DATABASE)) as admin:
+        admin.execute("alter table raw.api_artist rename to api_artist_moved")
+    try:
+        settings = make_settings(tmp_path_factory.mktemp("etl-home"), report.urls["mercury_etl"])
+        with pytest.raises(WarehouseError, match=r"lacks raw\.api_artist .* run 'mercury db init"):
+            import_paths(settings, demo_export)
+    finally:
+        with _connect(with_database(scram_server, DATABASE)) as admin:
+            admin.execute("alter table raw.api_artist_moved rename to api_artist")

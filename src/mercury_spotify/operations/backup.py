@@ -58,12 +58,12 @@ class BackupResult:
 
 
 def default_backup_dir(settings: Settings) -> Path:
-    """``backups`` inside MERCURY_HOME."""
+    """Return the default backup folder, ``backups`` inside MERCURY_HOME."""
     return settings.home / "backups"
 
 
 def sha256_of(path: Path) -> str:
-    """The SHA-256 of a file, as 64 hex digits."""
+    """Compute the SHA-256 of a file, as 64 hex digits."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(HASH_CHUNK_BYTES):
@@ -79,7 +79,7 @@ def create_backup(settings: Settings, output_dir: Path | None = None, keep: int 
     output_dir = Path(output_dir or default_backup_dir(settings))
     output_dir.mkdir(parents=True, exist_ok=True)
     created_at = runs.utc_now()
-    # Microseconds in the name keep two backups taken within one second apart.
+    # Microseconds in the name keep apart two backups taken within one second.
     name = f"{FILE_PREFIX}{created_at.strftime('%Y%m%dT%H%M%S.%fZ')}-{settings.backend}.tar"
     target = output_dir / name
 

@@ -40,7 +40,7 @@ LOAD_RUN_UPDATE_COLUMNS = ("finished_at", "status", "counts", "error")
 
 @dataclass
 class InitReport:
-    """What ``init_database`` created, changed or left alone."""
+    """Record of the objects ``init_database`` created or changed, and the passwords it set."""
 
     database: str
     created: list[str] = field(default_factory=list)
@@ -50,7 +50,7 @@ class InitReport:
 
 
 def generate_password() -> str:
-    """A random password of 32 URL-safe characters (192 bits)."""
+    """Generate a random password of 32 URL-safe characters (192 bits)."""
     return secrets.token_urlsafe(24)
 
 
@@ -141,7 +141,7 @@ def _ensure_role(admin: psycopg.Connection, role: str, password: str | None, res
 
 
 def _set_password(admin: psycopg.Connection, role: str, password: str) -> None:
-    """Set a role's password as a SCRAM verifier computed here, so no server log sees it in clear."""
+    """Set a role's password as a SCRAM verifier computed here, so the clear text never reaches the server's logs."""
     verifier = admin.pgconn.encrypt_password(password.encode(), role.encode(), None)
     admin.execute(sql.SQL("alter role {} password {}").format(sql.Identifier(role),
                                                               sql.Literal(verifier.decode())))

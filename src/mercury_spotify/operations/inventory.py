@@ -8,7 +8,7 @@ _SCHEMA_LIST = ", ".join(f"'{name}'" for name in SCHEMAS)
 
 
 def table_row_counts(con, backend: str) -> dict[str, int]:
-    """Rows per base table of the raw, staging and dw schemas, keyed ``schema.table``."""
+    """Count the rows of each base table in the raw, staging and dw schemas, keyed ``schema.table``."""
     if backend == "postgres":
         tables = con.execute(
             "select n.nspname, c.relname from pg_catalog.pg_class c "

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def find_program(name: str) -> str:
-    """The path of a PostgreSQL client program: ``MERCURY_PG_BIN``, else the ``PATH``."""
+    """Find a PostgreSQL client program in ``MERCURY_PG_BIN``, else on the ``PATH``."""
     folder = os.environ.get("MERCURY_PG_BIN")
     path = str(Path(folder) / name) if folder else shutil.which(name)
     if not path or not Path(path).exists():
@@ -48,7 +48,7 @@ def dump_database(url: str, target: Path) -> None:
 
 
 def list_archive(path: Path) -> list[str]:
-    """The table of contents of a custom-format archive; BackupError when it is unreadable."""
+    """List the table of contents of a custom-format archive; raise BackupError when it is unreadable."""
     completed = subprocess.run([find_program("pg_restore"), "--list", str(path)], capture_output=True, text=True)
     if completed.returncode != 0:
         raise BackupError(_("{file} is not a readable pg_dump archive: {message}").format(
@@ -61,7 +61,7 @@ OWNED_TYPES = ("SCHEMA", "TABLE", "VIEW", "MATERIALIZED VIEW", "SEQUENCE")
 
 
 def archive_owners(toc: list[str]) -> list[tuple[str, str | None, str, str]]:
-    """The (type, schema, name, owner) of each owned object in a pg_restore --list listing.
+    """Parse the (type, schema, name, owner) of each owned object from a pg_restore --list listing.
 
     A listing line reads ``216; 1259 16427 TABLE dw fact_play mercury_etl``; a schema's own line
     has ``-`` in place of the schema.
@@ -81,7 +81,7 @@ def archive_owners(toc: list[str]) -> list[tuple[str, str | None, str, str]]:
 
 
 def _owner_statements(url: str, owners: list[tuple[str, str | None, str, str]]) -> list[str]:
-    """ALTER ... OWNER TO statements that give each object its owner from the archive."""
+    """Build ALTER ... OWNER TO statements that give each object its owner from the archive."""
     from psycopg import sql
 
     from mercury_spotify.warehouse.postgres import connect_raw
@@ -127,7 +127,7 @@ def restore_database(url: str, archive: Path) -> None:
         runner.stdin.write("\n".join(statements).encode() + b"\n")
         runner.stdin.close()
     except BrokenPipeError:
-        pass  # psql stopped at an error; its stderr says which
+        pass  # psql stopped at an error, which its stderr names
     script_errors = script.stderr.read().decode(errors="replace").strip()
     script.wait()
     runner_errors = runner.stderr.read().decode(errors="replace").strip()

@@ -94,8 +94,8 @@ def restore_backup(settings: Settings, path: Path, admin_url: str | None = None,
     mismatched = {name: (count, tables.get(name)) for name, count in manifest["warehouse"]["tables"].items()
                   if name != "raw.load_run" and tables.get(name) != count}
     if mismatched:
-        raise BackupError(_("the restore finished, but these tables have other row counts than the "
-                            "manifest gives: {tables}").format(tables=mismatched))
+        raise BackupError(_("the restore finished, but the row counts of these tables differ from the "
+                            "manifest (manifest, restored): {tables}").format(tables=mismatched))
     return RestoreResult(manifest=manifest, tables=tables, metabase_restored=metabase_payload is not None)
 
 
@@ -144,7 +144,7 @@ def _manifest_of(archive: tarfile.TarFile, path: Path) -> dict:
     warehouse = manifest.get("warehouse")
     if (manifest.get("backend") not in PAYLOAD_NAMES or not isinstance(warehouse, dict)
             or not {"file", "sha256", "bytes", "tables"} <= set(warehouse)):
-        raise _damaged(path, _("the manifest lacks the warehouse entry"))
+        raise _damaged(path, _("the warehouse entry is missing from the manifest"))
     return manifest
 
 
@@ -199,8 +199,8 @@ def _restore_duckdb(settings: Settings, payload: Path, manifest: dict, path: Pat
 def _record_restore(settings: Settings, manifest: dict, path: Path) -> dict[str, int]:
     """Log the restore as a run, close the backup's own run row, and count the tables.
 
-    The backup was taken while its run row said ``running``; left so, the next run would mark it
-    failed, so it is set to ``succeeded`` here.
+    The backup was taken while its own run row was still ``running``. Left so, the next run would
+    mark it failed, so it is set to ``succeeded`` here.
     """
     with open_writer(settings) as store:
         store.con.execute(

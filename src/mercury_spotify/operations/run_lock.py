@@ -56,7 +56,7 @@ def run_lock(home: Path, purpose: str, wait_seconds: float = DEFAULT_WAIT_SECOND
 
 
 def run_lock_for(settings, purpose: str, wait_seconds: float = DEFAULT_WAIT_SECONDS):
-    """The run lock of the installation and warehouse that ``settings`` describe."""
+    """Return the run lock of the installation and warehouse that ``settings`` describe."""
     return run_lock(settings.home, purpose, wait_seconds, warehouse_url=settings.warehouse_url)
 
 
@@ -127,7 +127,7 @@ def _postgres_lock(url: str, purpose: str, deadline: float) -> Iterator[None]:
 
 
 def _postgres_holder(con, local_host: str) -> dict:
-    """The pid and start time of the session holding Mercury's advisory lock, from the server."""
+    """Look up the pid and start time of the run holding Mercury's advisory lock on the server."""
     row = con.execute(
         "select a.application_name, a.backend_start "
         "from pg_catalog.pg_locks l join pg_catalog.pg_stat_activity a on a.pid = l.pid "

@@ -2,7 +2,7 @@
 
 The report is a list of sections. Each section has a ``collect`` function (a read-only warehouse
 connection and the settings in, plain JSON-ready data out) and a ``render`` function (that data
-in, text lines out). Other parts of Mercury add sections with ``register_section``; the Web API
+in, text lines out). Other parts of Mercury add sections with ``register_section``. The Web API
 sync, for instance, can add token age, gaps and the enrichment backlog without touching this file.
 """
 
@@ -41,7 +41,7 @@ def register_section(section: StatusSection) -> None:
 
 @contextlib.contextmanager
 def read_connection(settings: Settings) -> Iterator[object]:
-    """A short-lived read-only connection (DuckDB read-only, or a PostgreSQL session)."""
+    """Open a short-lived read-only connection (DuckDB read-only, or a read-only PostgreSQL session)."""
     if settings.backend == "postgres":
         from mercury_spotify.warehouse import postgres
 
@@ -80,7 +80,7 @@ def collect_status(settings: Settings) -> dict:
 
 
 def render_status(status: dict) -> str:
-    """The status report as text, one block per section."""
+    """Render the status report as text, one block per section."""
     lines = [_("Warehouse: {backend} {url}").format(**status["warehouse"])]
     for section in SECTIONS:
         if status.get(section.name) is not None:
@@ -89,7 +89,7 @@ def render_status(status: dict) -> str:
 
 
 def to_json(status: dict) -> str:
-    """The status report as indented JSON, times in ISO 8601."""
+    """Render the status report as indented JSON, times in ISO 8601."""
     return json.dumps(status, indent=2, default=_json_value, ensure_ascii=False)
 
 
@@ -122,7 +122,7 @@ RUN_COUNT_KEYS = {
 
 
 def collect_runs(con, settings: Settings) -> dict:
-    """The latest run of each kind, and when each kind last succeeded."""
+    """Collect the latest run of each kind, and when each kind last succeeded."""
     if not table_exists(con, "raw.load_run"):
         return {}
     rows = con.execute("""
@@ -169,7 +169,7 @@ def render_runs(runs: dict) -> list[str]:
 
 
 def collect_plays(con, settings: Settings) -> dict | None:
-    """Totals of plays and streams, and each listener's latest play (from the built star)."""
+    """Count plays and streams, and find each listener's latest play (from the built star)."""
     if not (table_exists(con, "dw.fact_play") and table_exists(con, "dw.dim_listener")):
         return None
     plays, streams, ms_played = con.execute(
@@ -201,7 +201,7 @@ def render_plays(plays: dict) -> list[str]:
 
 
 def collect_rejected(con, settings: Settings) -> dict | None:
-    """Rejected records kept in raw, in total and per reason."""
+    """Count the rejected records kept in raw, in total and per reason."""
     if not table_exists(con, "raw.rejected_record"):
         return None
     rows = con.execute("select reason, count(*) from raw.rejected_record group by reason order by reason").fetchall()
@@ -216,7 +216,7 @@ def render_rejected(rejected: dict) -> list[str]:
 
 
 def collect_failing_tests(con, settings: Settings) -> dict | None:
-    """The dbt tests that failed in the last build run, from its counts in raw.load_run."""
+    """List the dbt tests that failed in the last build run, from its counts in raw.load_run."""
     if not table_exists(con, "raw.load_run"):
         return None
     row = con.execute(

@@ -50,9 +50,22 @@ class PostgresConnection:
         self.raw = raw
 
     def execute(self, sql: str, params=None) -> psycopg.Cursor:
-        """Run one statement and return its cursor (``fetchone``/``fetchall`` as on DuckDB)."""
+        """Run one statement and return its cursor (``fetchone``/``fetchall`` as on DuckDB).
+
+        A denied privilege or a lost connection becomes a WarehouseError that says what to do;
+        other database errors pass through unchanged.
+        """
         cursor = self.raw.cursor()
-        cursor.execute(to_psycopg_placeholders(sql, bool(params)), params or None)
+        try:
+            cursor.execute(to_psycopg_placeholders(sql, bool(params)), params or None)
+        except psycopg.errors.InsufficientPrivilege as exc:
+            user = self.raw.info.user
+            raise WarehouseError(
+                f"the PostgreSQL role {user} may not do this: {exc.diag.message_primary}; run Mercury "
+                "with the mercury_etl URL, and 'mercury db init' if the warehouse lacks its roles"
+            ) from exc
+        except psycopg.OperationalError as exc:
+            raise WarehouseError(f"the connection to the PostgreSQL warehouse failed: {exc}") from exc
         return cursor
 
     def close(self) -> None:

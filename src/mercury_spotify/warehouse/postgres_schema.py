@@ -31,13 +31,16 @@ def missing_objects(con) -> tuple[list[str], list[str]]:
 
 
 def ensure_raw_schema(con) -> None:
-    """Create what is missing; raise WarehouseError when the role may not create it."""
+    """Create what is missing; raise WarehouseError when the role may not create it.
+
+    ``con`` is a ``PostgresConnection``.
+    """
     schemas, tables = missing_objects(con)
     statements = [f"create schema if not exists {name}" for name in schemas]
     statements += [" ".join(RAW_TABLES[name].split()) for name in tables]
     for statement in statements:
         try:
-            con.execute(statement)
+            con.raw.execute(statement)
         except psycopg.errors.InsufficientPrivilege as exc:
             user = con.execute("select current_user").fetchone()[0]
             missing = [f"schema {name}" for name in schemas] + [f"raw.{name}" for name in tables]
