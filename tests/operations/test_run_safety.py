@@ -113,3 +113,57 @@ def test_killed_import_then_rerun_matches_clean_run(settings, tmp_path, demo_exp
     finally:
         if reference.backend == "postgres":
             drop_test_database(reference.warehouse_url)
+
+
+# Runs in a child process: import, and when dbt has built its first model print "building" and
+# wait until killed, so the build stops part-way.
+IMPORT_THEN_WAIT_IN_BUILD = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from dbt.cli.main import dbtRunner
+    from mercury_spotify.config import Settings
+    from mercury_spotify.pipeline.importer import import_paths
+
+    def wait_after_first_model(event):
+        if event.info.name == "LogModelResult":
+            print("building", flush=True)
+            sys.stdin.read()
+
+    original_init = dbtRunner.__init__
+    def init_with_callback(self, manifest=None, callbacks=None):
+        original_init(self, manifest=manifest, callbacks=[*(callbacks or []), wait_after_first_model])
+    dbtRunner.__init__ = init_with_callback
+
+    settings = Settings(home=Path(sys.argv[1]), warehouse_url=sys.argv[2],
+                        default_timezone="America/Sao_Paulo")
+    import_paths(settings, [Path(path) for path in sys.argv[3:]])
+""")
+
+
+def test_import_killed_in_build_then_rerun(settings, tmp_path, demo_export):
+    importer = _start(IMPORT_THEN_WAIT_IN_BUILD, str(settings.home), settings.warehouse_url,
+                      *map(str, demo_export))
+    assert importer.stdout.readline().strip() == "building"
+    _kill(importer)
+
+    rerun = import_paths(settings, demo_export)
+    assert rerun.files_read == 0
+    assert rerun.built
+    _columns, build_runs = _query_rows(
+        settings, "select status from raw.load_run where kind = 'build' order by started_at")
+    assert [status for (status,) in build_runs] == ["failed", "succeeded"]
+
+    reference = _reference_settings(settings, tmp_path)
+    try:
+        import_paths(reference, demo_export)
+        assert warehouse_snapshot(settings) == warehouse_snapshot(reference)
+    finally:
+        if reference.backend == "postgres":
+            drop_test_database(reference.warehouse_url)
+
+
+def test_reimport_after_good_build_skips_build(settings, demo_export):
+    import_paths(settings, demo_export)
+    again = import_paths(settings, demo_export)
+    assert not again.built
+    assert again.new_plays == 0

@@ -109,8 +109,10 @@ def import_paths(
                 runs.finish_run(store.con, report.run_id, runs.FAILED, error=_safe_error(exc))
                 raise
             runs.finish_run(store.con, report.run_id, runs.SUCCEEDED, counts=report.as_dict())
+            # A build that was killed or failed after an earlier import still has to run.
+            build_pending = bool(report.files_read) or runs.build_pending(store.con)
 
-        if not report.files_read:
+        if not build_pending:
             report.new_plays, report.merged = 0, 0
         elif build:
             from mercury_spotify.transform.build import build_warehouse
