@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import logging
 import os
 import platform
 import subprocess
@@ -46,11 +47,28 @@ def export_files(records: int) -> list[Path]:
     return sorted(folder.glob("*.json"))
 
 
+class CopyRateHandler(logging.Handler):
+    """Keeps the rows and seconds of the COPY stage that the PostgreSQL landing logs."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.rows = self.seconds = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg.startswith("COPY stored"):
+            self.rows, self.seconds = record.args[0], record.args[1]
+
+
 def measure(settings: Settings, files: list[Path], records: int) -> dict:
     """Time the landing (import without build) and then the dbt build."""
+    copy_rate = CopyRateHandler()
+    landing_log = logging.getLogger("mercury_spotify.warehouse.postgres_landing")
+    landing_log.addHandler(copy_rate)
+    landing_log.setLevel(logging.INFO)
     started = time.perf_counter()
     report = import_paths(settings, files, build=False)
     landing_seconds = time.perf_counter() - started
+    landing_log.removeHandler(copy_rate)
     if report.records != records:
         raise SystemExit(f"expected {records} records, landed {report.records}")
 
@@ -61,6 +79,8 @@ def measure(settings: Settings, files: list[Path], records: int) -> dict:
         "records": report.records,
         "landing_seconds": round(landing_seconds, 2),
         "landing_records_per_second": round(report.records / landing_seconds),
+        "copy_seconds": round(copy_rate.seconds, 2) if copy_rate.seconds else None,
+        "copy_rows_per_second": round(copy_rate.rows / copy_rate.seconds) if copy_rate.seconds else None,
         "build_seconds": round(build_seconds, 2),
         "build_models": result.models,
         "build_tests": result.tests,
@@ -72,6 +92,7 @@ def machine() -> dict:
     """CPU count, memory and versions of the machine that ran the benchmark."""
     memory = subprocess.run(["free", "-h"], capture_output=True, text=True).stdout.splitlines()
     return {"nproc": os.cpu_count(), "free_h": memory[1] if len(memory) > 1 else "?",
+            "load_average_1_5_15": os.getloadavg(),
             "python": platform.python_version(), "platform": platform.platform()}
 
 

@@ -25,6 +25,7 @@ import psycopg
 from psycopg import sql
 
 from mercury_spotify.errors import UsageError, WarehouseError
+from mercury_spotify.i18n import _
 from mercury_spotify.warehouse import postgres
 from mercury_spotify.warehouse.postgres_schema import ensure_raw_schema
 from mercury_spotify.warehouse.schema import SCHEMAS
@@ -118,10 +119,10 @@ def init_database(
 def _check_admin(admin: psycopg.Connection, admin_url: str) -> None:
     is_superuser = admin.execute("select rolsuper from pg_catalog.pg_roles where rolname = current_user").fetchone()[0]
     if not is_superuser:
-        raise UsageError(
-            f"{mask_url(admin_url)}: 'mercury db init' needs a superuser (such as postgres), because "
-            "it sets default privileges for other roles; use that role's URL in --admin-url"
-        )
+        raise UsageError(_(
+            "{url}: 'mercury db init' needs a superuser (such as postgres), because it sets default "
+            "privileges for other roles; use that role's URL in --admin-url"
+        ).format(url=mask_url(admin_url)))
 
 
 def _ensure_role(admin: psycopg.Connection, role: str, password: str | None, reset: bool,
@@ -218,4 +219,5 @@ def _grant(admin: psycopg.Connection) -> None:
         try:
             admin.execute(statement)
         except psycopg.Error as exc:
-            raise WarehouseError(f"db init: a grant failed ({exc}); nothing after it was applied") from exc
+            raise WarehouseError(_("db init: a grant failed ({reason}); the grants after it were not "
+                                   "applied. Fix the cause and run db init again").format(reason=exc)) from exc

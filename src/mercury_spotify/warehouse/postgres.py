@@ -17,6 +17,7 @@ import logging
 import psycopg
 
 from mercury_spotify.errors import WarehouseError
+from mercury_spotify.i18n import _
 from mercury_spotify.warehouse.urls import mask_url, postgres_parts
 
 log = logging.getLogger(__name__)
@@ -60,12 +61,13 @@ class PostgresConnection:
             cursor.execute(to_psycopg_placeholders(sql, bool(params)), params or None)
         except psycopg.errors.InsufficientPrivilege as exc:
             user = self.raw.info.user
-            raise WarehouseError(
-                f"the PostgreSQL role {user} may not do this: {exc.diag.message_primary}; run Mercury "
-                "with the mercury_etl URL, and 'mercury db init' if the warehouse lacks its roles"
-            ) from exc
+            raise WarehouseError(_(
+                "the PostgreSQL role {user} may not do this: {reason}; run Mercury with the "
+                "mercury_etl URL, and 'mercury db init' if the warehouse lacks its roles"
+            ).format(user=user, reason=exc.diag.message_primary)) from exc
         except psycopg.OperationalError as exc:
-            raise WarehouseError(f"the connection to the PostgreSQL warehouse failed: {exc}") from exc
+            raise WarehouseError(_("the connection to the PostgreSQL warehouse failed: {reason}")
+                                 .format(reason=exc)) from exc
         return cursor
 
     def close(self) -> None:
@@ -90,10 +92,10 @@ def connect_raw(url: str, application_name: str = "mercury", autocommit: bool = 
         )
     except psycopg.OperationalError as exc:
         detail = _connection_error_detail(exc)
-        raise WarehouseError(
-            f"cannot connect to the PostgreSQL warehouse {mask_url(url)}: {detail}; check the "
-            "server is running and the URL's user, password and database name"
-        ) from exc
+        raise WarehouseError(_(
+            "cannot connect to the PostgreSQL warehouse {url}: {reason}; check that the server is "
+            "running and the URL's user, password and database name"
+        ).format(url=mask_url(url), reason=detail)) from exc
 
 
 def _connection_error_detail(exc: psycopg.OperationalError) -> str:

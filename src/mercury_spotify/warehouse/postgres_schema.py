@@ -13,6 +13,7 @@ import logging
 import psycopg
 
 from mercury_spotify.errors import WarehouseError
+from mercury_spotify.i18n import _
 from mercury_spotify.warehouse.schema import RAW_TABLES, SCHEMAS
 
 log = logging.getLogger(__name__)
@@ -44,9 +45,9 @@ def ensure_raw_schema(con) -> None:
         except psycopg.errors.InsufficientPrivilege as exc:
             user = con.execute("select current_user").fetchone()[0]
             missing = [f"schema {name}" for name in schemas] + [f"raw.{name}" for name in tables]
-            raise WarehouseError(
-                f"the warehouse lacks {', '.join(missing)} and the role {user} may not create "
-                "them; run 'mercury db init --admin-url postgresql://ADMIN@HOST/postgres' once"
-            ) from exc
+            raise WarehouseError(_(
+                "the warehouse lacks {objects} and the role {user} may not create them; run "
+                "'mercury db init --admin-url postgresql://ADMIN@HOST/postgres' once"
+            ).format(objects=", ".join(missing), user=user)) from exc
     if statements:
         log.info("created %d missing schemas and raw tables", len(statements))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from mercury_spotify.errors import ConfigError
+from mercury_spotify.i18n import _
 
 DEFAULT_PORT = 5432
 
@@ -21,11 +22,11 @@ def postgres_parts(url: str) -> dict:
     """
     parsed = urlsplit(url)
     if parsed.scheme not in ("postgresql", "postgres"):
-        raise ConfigError(f"{mask_url(url)} is not a postgresql:// URL")
+        raise ConfigError(_("{url} is not a postgresql:// URL").format(url=mask_url(url)))
     try:
         port = parsed.port or DEFAULT_PORT
     except ValueError as exc:
-        raise ConfigError(f"{mask_url(url)}: the port is not a number") from exc
+        raise ConfigError(_("{url}: the port is not a number").format(url=mask_url(url))) from exc
     return {
         "host": parsed.hostname or "127.0.0.1",
         "port": port,
