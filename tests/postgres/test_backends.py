@@ -61,3 +61,23 @@ def test_backends_build_identical_warehouses(tmp_path, postgres_database, demo_e
     assert sorted(postgres_snapshot) == sorted(duckdb_snapshot)
     for table, rows in duckdb_snapshot.items():
         assert postgres_snapshot[table] == rows, table
+
+
+def test_nul_character_in_name(settings, tmp_path):
+    from mercury_spotify.sources.export.synthetic import write_json
+    from tests.conftest import _query_rows
+
+    record = {"ts": "2024-05-01T10:00:00Z", "ms_played": 200000, "spotify_track_uri": "spotify:track:" + "a" * 22,
+              "master_metadata_track_name": "Wa\u0000ve", "master_metadata_album_artist_name": "Tom Jobim",
+              "master_metadata_album_album_name": "Wave", "platform": "android", "conn_country": "BR",
+              "reason_start": "clickrow", "reason_end": "trackdone", "shuffle": False, "skipped": False,
+              "offline": False, "offline_timestamp": None, "incognito_mode": False}
+    path = tmp_path / "Streaming_History_Audio_2024.json"
+    write_json(path, [record])
+
+    report = import_paths(settings, [path])
+    assert report.records == 1
+    assert report.new_plays == 1
+    _columns, names = _query_rows(settings, "select track_name from raw.export_play")
+    expected = "Wave" if settings.backend == "postgres" else "Wa\u0000ve"
+    assert names == [(expected,)]

@@ -133,10 +133,17 @@ def export_csv(duck: duckdb.DuckDBPyConnection, table: str, csv_path: Path) -> t
     PostgreSQL's CSV format tells them apart.
     """
     rows = duck.execute(f"select count(*) from raw.{table}").fetchone()[0]
-    columns = [name for (name, *_rest) in duck.execute(f"describe raw.{table}").fetchall()]
+    described = duck.execute(f"describe raw.{table}").fetchall()
+    columns = [name for (name, *_rest) in described]
     if rows:
+        # NOTE: PostgreSQL text cannot contain U+0000, so it is removed from text here. A name
+        # with that character (JSON "\u0000") then differs from the one DuckDB keeps.
+        select_list = ", ".join(
+            f"replace({name}, chr(0), '') as {name}" if column_type == "VARCHAR" else name
+            for (name, column_type, *_rest) in described
+        )
         target = str(csv_path).replace("'", "''")
-        duck.execute(f"copy raw.{table} to '{target}' (format csv, header false)")
+        duck.execute(f"copy (select {select_list} from raw.{table}) to '{target}' (format csv, header false)")
     return rows, columns
 
 
