@@ -171,3 +171,37 @@ def test_metabase_url_without_metabase_dump(imported, tmp_path):
     result = create_backup(imported, output_dir=tmp_path / "backups")
     with pytest.raises(BackupError, match="has no Metabase database"):
         restore_backup(imported, result.path, metabase_url="postgresql://postgres@127.0.0.1:5432/unused")
+
+
+def _cli(settings, *arguments: str, input_text: str | None = None):
+    from click.testing import CliRunner
+
+    from mercury_spotify.cli import main
+
+    return CliRunner().invoke(main, ["--home", str(settings.home), "--warehouse", settings.warehouse_url,
+                                     *arguments], input=input_text, env={"MERCURY_LANG": "en"})
+
+
+def test_backup_and_restore_commands(imported, tmp_path):
+    folder = tmp_path / "backups"
+    backed_up = _cli(imported, "backup", "--output", str(folder), "--keep", "1")
+    assert backed_up.exit_code == 0, backed_up.output
+    assert "Backup written:" in backed_up.output
+    [path] = list_backups(folder)
+
+    declined = _cli(imported, "restore", str(path), input_text="n\n")
+    assert declined.exit_code == 1
+    assert "Aborted" in declined.output
+
+    restored = _cli(imported, "restore", str(path), "--yes")
+    assert restored.exit_code == 0, restored.output
+    assert "Restored the backup of" in restored.output
+
+
+def test_restore_command_reports_damage(imported, tmp_path):
+    broken = tmp_path / "broken.tar"
+    broken.write_bytes(b"not a backup")
+    result = _cli(imported, "restore", str(broken), "--yes")
+    assert result.exit_code == 1
+    assert "broken.tar is damaged or not a Mercury backup" in result.output
+    assert "Traceback" not in result.output
