@@ -53,8 +53,8 @@ class PostgresConnection:
     def execute(self, sql: str, params=None) -> psycopg.Cursor:
         """Run one statement and return its cursor (``fetchone``/``fetchall`` as on DuckDB).
 
-        A denied privilege or a lost connection becomes a WarehouseError that says what to do;
-        other database errors pass through unchanged.
+        A denied privilege or a lost connection becomes a WarehouseError that names the fix.
+        Other database errors pass through unchanged.
         """
         cursor = self.raw.cursor()
         try:
@@ -99,7 +99,7 @@ def connect_raw(url: str, application_name: str = "mercury", autocommit: bool = 
 
 
 def _connection_error_detail(exc: psycopg.OperationalError) -> str:
-    """The server's reason (the FATAL line and its DETAIL) from libpq's multi-line message."""
+    """Extract the server's reason (the FATAL line and its DETAIL) from libpq's multi-line message."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     if not lines:
         return type(exc).__name__

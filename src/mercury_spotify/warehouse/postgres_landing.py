@@ -4,7 +4,7 @@ The parsing and validation are those of ``export_landing``, run unchanged on an 
 that has its own ``raw.export_play`` and ``raw.rejected_record``, so both backends accept and
 reject exactly the same records. After each batch of files, DuckDB writes those rows to a CSV
 file and clears them, and a second thread streams the file into PostgreSQL with ``COPY`` while
-DuckDB parses the next batch. At most two batches wait on disk, so memory and disk hold about
+DuckDB parses the next batch. At most two batches wait on disk, so memory and disk contain about
 two batches (each at most ``export_landing.MAX_BATCH_BYTES`` of JSON). Everything is sent inside
 the caller's open PostgreSQL transaction.
 """
@@ -130,7 +130,7 @@ def export_csv(duck: duckdb.DuckDBPyConnection, table: str, csv_path: Path) -> t
     """Write DuckDB's ``raw.<table>`` to a CSV file; return its row count and column names.
 
     DuckDB writes NULL as an empty field and an empty string as ``""``, which is exactly how
-    PostgreSQL's CSV format tells them apart.
+    PostgreSQL's CSV format distinguishes them.
     """
     rows = duck.execute(f"select count(*) from raw.{table}").fetchone()[0]
     described = duck.execute(f"describe raw.{table}").fetchall()

@@ -69,9 +69,9 @@ def mark_abandoned_runs(con) -> int:
 
 
 def build_pending(con) -> bool:
-    """True when an import landed files after the last successful build started.
+    """Return True when an import landed files after the last successful build started.
 
-    That happens when the build at the end of an import failed or its process was killed; the
+    That happens when the build at the end of an import failed or its process was killed. The
     next import then builds even if it lands nothing new.
     """
     last_build = con.execute(
