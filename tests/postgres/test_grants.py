@@ -211,7 +211,8 @@ def test_backup_as_etl_restore_as_dba(initialized, tmp_path_factory):
     with _connect(report.urls["mercury_dba"]) as con:
         con.execute("drop table dw.fact_play")
         con.execute("truncate raw.rejected_record")
-    restore_backup(settings, backup.path, admin_url=report.urls["mercury_dba"])
+    # Only the user and password of the admin URL count: the restore goes into the warehouse.
+    restore_backup(settings, backup.path, admin_url=with_database(report.urls["mercury_dba"], "postgres"))
 
     assert warehouse_snapshot(settings) == before
     with _connect(report.urls["mercury_reader"]) as con:

@@ -98,8 +98,10 @@ def backup_command(ctx: click.Context, output_dir: Path | None, keep: int | None
 
 @click.command("restore", help=_("Replace the warehouse with a backup file, after checking it completely."))
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--admin-url", envvar="MERCURY_ADMIN_URL", metavar="URL",
-              help=_("PostgreSQL: the role that restores, such as mercury_dba (default: the warehouse URL)."))
+@click.option("--admin-url", metavar="URL",
+              help=_("PostgreSQL: a URL with the user and password that restore, such as mercury_dba's "
+                     "(default: the warehouse URL's). The restore always goes into the warehouse's "
+                     "own database."))
 @click.option("--metabase-url", envvar="MERCURY_METABASE_DB_URL", metavar="URL",
               help=_("Also restore Metabase's application database from the backup into this database."))
 @click.option("--yes", is_flag=True, help=_("Do not ask for confirmation."))

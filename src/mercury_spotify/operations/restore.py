@@ -34,6 +34,7 @@ from mercury_spotify.operations.inventory import table_row_counts
 from mercury_spotify.operations.run_lock import run_lock_for
 from mercury_spotify.warehouse import runs
 from mercury_spotify.warehouse.store import open_writer
+from mercury_spotify.warehouse.urls import postgres_parts, with_credentials
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,9 @@ def restore_backup(settings: Settings, path: Path, admin_url: str | None = None,
                    metabase_url: str | None = None) -> RestoreResult:
     """Restore the warehouse (and Metabase's database when ``metabase_url`` is given) from ``path``.
 
-    ``admin_url`` is the role that runs pg_restore on PostgreSQL, such as mercury_dba, because the
-    pipeline's role may not drop the raw tables. The default is the warehouse URL.
+    On PostgreSQL, pg_restore runs as the user and password of ``admin_url`` (such as
+    mercury_dba, because the pipeline's role may not drop the raw tables), always on the
+    warehouse's own server and database. The default is the warehouse URL's role.
     """
     path = Path(path)
     with _open_archive(path) as archive:
@@ -86,7 +88,7 @@ def restore_backup(settings: Settings, path: Path, admin_url: str | None = None,
                     _restore_duckdb(settings, payload, manifest, path)
                 else:
                     pg_tools.list_archive(payload)
-                    pg_tools.restore_database(admin_url or settings.warehouse_url, payload)
+                    pg_tools.restore_database(_restore_url(settings, admin_url), payload)
                 if metabase_payload is not None:
                     pg_tools.restore_database(metabase_url, metabase_payload)
                 tables = _record_restore(settings, manifest, path)
@@ -97,6 +99,14 @@ def restore_backup(settings: Settings, path: Path, admin_url: str | None = None,
         raise BackupError(_("the restore finished, but the row counts of these tables differ from the "
                             "manifest (manifest, restored): {tables}").format(tables=mismatched))
     return RestoreResult(manifest=manifest, tables=tables, metabase_restored=metabase_payload is not None)
+
+
+def _restore_url(settings: Settings, admin_url: str | None) -> str:
+    """The warehouse URL with the restoring role's user and password."""
+    if not admin_url:
+        return settings.warehouse_url
+    admin = postgres_parts(admin_url)
+    return with_credentials(settings.warehouse_url, admin["user"], admin["password"])
 
 
 def _mercury_version() -> str:
