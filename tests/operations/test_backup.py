@@ -205,3 +205,15 @@ def test_restore_command_reports_damage(imported, tmp_path):
     assert result.exit_code == 1
     assert "broken.tar is damaged or not a Mercury backup" in result.output
     assert "Traceback" not in result.output
+
+
+def test_leftovers_of_killed_backup_removed(settings, tmp_path):
+    folder = tmp_path / "backups"
+    (folder / ".mercury-backup-k1ll3d").mkdir(parents=True)
+    (folder / ".mercury-backup-k1ll3d" / "warehouse.dump").write_bytes(b"partial")
+    (folder / ".mercury-backup-20261204T000000.000000Z-duckdb.tar.partial").write_bytes(b"partial")
+    (folder / "notes.txt").write_text("not Mercury's")
+
+    result = create_backup(settings, output_dir=folder)
+
+    assert sorted(path.name for path in folder.iterdir()) == sorted([result.path.name, "notes.txt"])

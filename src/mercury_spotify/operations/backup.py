@@ -84,6 +84,7 @@ def create_backup(settings: Settings, output_dir: Path | None = None, keep: int 
     target = output_dir / name
 
     with run_lock_for(settings, "backup"):
+        remove_stale_scratch(output_dir, ".mercury-backup-")
         with open_writer(settings) as store:
             runs.mark_abandoned_runs(store.con)
             run_id = runs.start_run(store.con, "backup")
@@ -161,6 +162,19 @@ def _write_archive(scratch: Path, manifest: dict, target: Path) -> None:
     with partial.open("rb") as handle:
         os.fsync(handle.fileno())
     os.replace(partial, target)
+
+
+def remove_stale_scratch(folder: Path, prefix: str) -> None:
+    """Delete temporary files and folders named ``prefix*`` that a killed backup or restore left.
+
+    Call this only while holding the run lock: then no other run is writing them.
+    """
+    for path in folder.glob(prefix + "*"):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        log.warning("removed %s, left by a backup or restore that did not finish", path)
 
 
 def list_backups(folder: Path) -> list[Path]:

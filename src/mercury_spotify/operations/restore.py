@@ -29,7 +29,8 @@ from mercury_spotify.errors import BackupError
 from mercury_spotify.i18n import _
 from mercury_spotify.operations import pg_tools
 from mercury_spotify.operations.backup import (FORMAT_NAME, FORMAT_VERSION, HASH_CHUNK_BYTES, MANIFEST_NAME,
-                                               METABASE_PAYLOAD, PAYLOAD_NAMES, sha256_of)
+                                               METABASE_PAYLOAD, PAYLOAD_NAMES, remove_stale_scratch,
+                                               sha256_of)
 from mercury_spotify.operations.inventory import table_row_counts
 from mercury_spotify.operations.run_lock import run_lock_for
 from mercury_spotify.warehouse import runs
@@ -76,7 +77,10 @@ def restore_backup(settings: Settings, path: Path, admin_url: str | None = None,
             log.warning("backup %s was made by Mercury %s; this is %s", path.name,
                         manifest.get("mercury_version"), _mercury_version())
 
-        with tempfile.TemporaryDirectory(prefix=".mercury-restore-", dir=_scratch_parent(settings)) as scratch:
+        scratch_parent = _scratch_parent(settings)
+        with run_lock_for(settings, "restore"):
+            remove_stale_scratch(scratch_parent, ".mercury-restore-")
+        with tempfile.TemporaryDirectory(prefix=".mercury-restore-", dir=scratch_parent) as scratch:
             payload = _extract_checked(archive, manifest["warehouse"], Path(scratch), path)
             metabase_payload = None
             if metabase_url:
