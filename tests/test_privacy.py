@@ -21,7 +21,8 @@ def all_text_values(settings) -> list[str]:
     return values
 
 
-def test_no_ip_or_user_agent_in_database(settings, tmp_path):
+def test_no_ip_or_user_agent_in_database(duckdb_settings, tmp_path):
+    settings = duckdb_settings
     # A rejected record keeps its text, so make one to prove that text is cleaned too.
     bad = write(tmp_path / "Streaming_History_Audio_2025.json",
                 [extended("2025-01-01T10:00:00Z", ms_played=-1, ip_addr=IP)])

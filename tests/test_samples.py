@@ -10,9 +10,8 @@ import unicodedata
 
 import pytest
 
-from mercury_spotify.config import load_settings
 from mercury_spotify.pipeline.importer import import_paths
-from tests.conftest import query, samples_or_skip, scalar
+from tests.conftest import BACKENDS, backend_settings, query, samples_or_skip, scalar
 
 
 def load(path):
@@ -94,13 +93,13 @@ def expected_figures(files):
     }
 
 
-@pytest.fixture(scope="module")
-def imported(tmp_path_factory):
+@pytest.fixture(scope="module", params=BACKENDS)
+def imported(request, tmp_path_factory):
     files = samples_or_skip()
     home = tmp_path_factory.mktemp("samples-home")
-    settings = load_settings(home=home)
-    report = import_paths(settings, files)
-    return settings, report, files
+    with backend_settings(request.param, home) as settings:
+        report = import_paths(settings, files)
+        yield settings, report, files
 
 
 def test_samples_summary_matches_independent_figures(imported):

@@ -50,6 +50,10 @@ class BuildError(MercuryError):
     """The dbt build failed: a model did not compile or run, or a data test failed."""
 
 
+class BackupError(MercuryError):
+    """A backup cannot be written, or a backup file is damaged or does not fit the warehouse."""
+
+
 class SpotifyError(MercuryError):
     """A call to the Spotify Web API or its accounts service failed."""
 

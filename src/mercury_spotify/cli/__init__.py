@@ -53,9 +53,15 @@ def settings_from(ctx: click.Context, **overrides):
 
 
 def _register_commands() -> None:
-    from mercury_spotify.cli import dashboard_commands, pipeline_commands, spotify_commands, stack_commands
+    from mercury_spotify.cli import (
+        dashboard_commands,
+        operations_commands,
+        pipeline_commands,
+        spotify_commands,
+        stack_commands,
+    )
 
-    for module in (pipeline_commands, spotify_commands, dashboard_commands, stack_commands):
+    for module in (pipeline_commands, operations_commands, spotify_commands, dashboard_commands, stack_commands):
         module.register(main)
 
 

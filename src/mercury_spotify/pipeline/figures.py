@@ -73,6 +73,16 @@ def run_record_counts(con, run_id: str, listener_id: str, threshold_ms: int) -> 
 
 def play_count(settings: Settings) -> int:
     """Rows in ``dw.fact_play`` (0 before the first build)."""
+    if settings.backend == "postgres":
+        from mercury_spotify.warehouse import postgres
+
+        con = postgres.connect(settings.warehouse_url, application_name="mercury figures")
+        try:
+            exists = con.execute("select to_regclass('dw.fact_play') is not null").fetchone()[0]
+            return con.execute("select count(*) from dw.fact_play").fetchone()[0] if exists else 0
+        finally:
+            con.close()
+
     from mercury_spotify.warehouse import duckdb_file
 
     path = settings.duckdb_path

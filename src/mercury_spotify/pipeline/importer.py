@@ -17,12 +17,12 @@ import duckdb
 from mercury_spotify.config import Settings
 from mercury_spotify.errors import ExportFormatError, MercuryError, NoHistoryFoundError, WarehouseError
 from mercury_spotify.i18n import N_, _
-from mercury_spotify.operations.run_lock import run_lock
+from mercury_spotify.operations.run_lock import run_lock_for
 from mercury_spotify.pipeline import figures
 from mercury_spotify.sources.export.discover import ExportSource, discover
 from mercury_spotify.sources.export.layouts import sniff
 from mercury_spotify.warehouse import runs
-from mercury_spotify.warehouse.export_landing import PendingFile, TolerantReadNeeded, land_files
+from mercury_spotify.warehouse.export_landing import PendingFile, TolerantReadNeeded
 from mercury_spotify.warehouse.store import open_writer
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ def import_paths(
     explicit_files = {path.resolve() for path in paths if path.is_file() and path.suffix.lower() == ".json"}
     sources = list(discover(paths))
 
-    with run_lock(settings.home, "import"):
+    with run_lock_for(settings, "import"):
         with open_writer(settings) as store:
             runs.mark_abandoned_runs(store.con)
             report.run_id = runs.start_run(store.con, "import", settings.listener)
@@ -116,8 +116,10 @@ def import_paths(
                                 str(log_error).splitlines()[0])
                 raise
             runs.finish_run(store.con, report.run_id, runs.SUCCEEDED, counts=report.as_dict())
+            # A build that was killed or failed after an earlier import still has to run.
+            build_pending = bool(report.files_read) or runs.build_pending(store.con)
 
-        if not report.files_read:
+        if not build_pending:
             report.new_plays, report.merged = 0, 0
         elif build:
             from mercury_spotify.transform.build import build_warehouse
@@ -192,7 +194,7 @@ def _land_in_transaction(store, settings: Settings, pending: list[PendingFile], 
     con.execute("begin transaction")
     try:
         store.ensure_listener(settings.listener, report.run_id)
-        result = land_files(con, pending, settings.listener, report.run_id, file_done, tolerant)
+        result = store.land_export_files(pending, settings.listener, report.run_id, file_done, tolerant)
         for alias in sorted(result.usernames):
             store.add_listener_alias(settings.listener, alias, report.run_id)
         for item in pending:

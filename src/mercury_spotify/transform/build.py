@@ -70,6 +70,9 @@ def _dbt_environment(settings: Settings) -> Iterator[None]:
             "MERCURY_DBT_PG_USER": parts["user"],
             "MERCURY_DBT_PG_PASSWORD": parts["password"],
             "MERCURY_DBT_PG_DBNAME": parts["dbname"],
+            # libpq sets the session time zone from PGTZ: UTC, as on DuckDB, so a timestamp
+            # cast to text (part of some play ids) reads the same on both backends.
+            "PGTZ": "UTC",
         })
     saved = {name: os.environ.get(name) for name in values}
     os.environ.update(values)
@@ -142,10 +145,10 @@ def build_warehouse(settings: Settings, locked: bool = False) -> BuildResult:
 
     ``locked`` says the caller already holds the run lock (an import that builds at its end).
     """
-    from mercury_spotify.operations.run_lock import run_lock
+    from mercury_spotify.operations.run_lock import run_lock_for
     from mercury_spotify.warehouse.store import open_writer
 
-    lock = contextlib.nullcontext() if locked else run_lock(settings.home, "build")
+    lock = contextlib.nullcontext() if locked else run_lock_for(settings, "build")
     with lock:
         with open_writer(settings) as store:
             runs.mark_abandoned_runs(store.con)

@@ -64,16 +64,20 @@ def land_files(
     run_id: str,
     on_file_done: Callable[[PendingFile], None] = lambda item: None,
     tolerant: frozenset[str] = frozenset(),
+    on_batch_done: Callable[[], None] = lambda: None,
 ) -> LandingResult:
     """Land every pending file inside the caller's open transaction.
 
-    Files whose SHA-256 is in ``tolerant`` are read element by element.
+    Files whose SHA-256 is in ``tolerant`` are read element by element. ``on_batch_done`` runs
+    after each batch has reached ``raw``; the PostgreSQL landing uses it to stream the batch out
+    of its in-memory DuckDB.
     """
     result = LandingResult()
     con.execute("create or replace temp table landing_file (batch_id integer, filename varchar, "
                 "file_sha256 varchar, format varchar, display_name varchar)")
     for batch_id, batch in enumerate(_batches(pending, tolerant)):
         _land_batch(con, batch_id, batch, listener_id, run_id, result, tolerant)
+        on_batch_done()
         for item in batch:
             on_file_done(item)
     return result

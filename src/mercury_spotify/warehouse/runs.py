@@ -66,3 +66,29 @@ def mark_abandoned_runs(con) -> int:
         )
         log.warning("run %s was left running by a stopped process; marked failed", run_id)
     return len(rows)
+
+
+def build_pending(con) -> bool:
+    """Return True when an import landed files after the last successful build started.
+
+    That happens when the build at the end of an import failed or its process was killed. The
+    next import then builds even if it lands nothing new.
+    """
+    last_build = con.execute(
+        "select max(started_at) from raw.load_run where kind = 'build' and status = ?", [SUCCEEDED]
+    ).fetchone()[0]
+    imports = con.execute(
+        "select started_at, counts from raw.load_run where kind = 'import' and status = ? "
+        "order by started_at desc",
+        [SUCCEEDED],
+    ).fetchall()
+    for started_at, counts in imports:
+        if last_build is not None and started_at <= last_build:
+            return False
+        try:
+            files_read = json.loads(counts or "{}").get("files_read", 0)
+        except ValueError:
+            files_read = 0
+        if files_read:
+            return True
+    return False

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import duckdb
 
 from mercury_spotify.config import Settings
-from mercury_spotify.errors import ConfigError, WarehouseError
+from mercury_spotify.errors import WarehouseError
 from mercury_spotify.i18n import _
 from mercury_spotify.warehouse import duckdb_file, runs
 from mercury_spotify.warehouse.schema import create_statements
@@ -26,8 +26,24 @@ class Store:
 
     def ensure_schema(self) -> None:
         """Create the schemas and raw tables that are missing."""
+        if self.backend == "postgres":
+            from mercury_spotify.warehouse.postgres_schema import ensure_raw_schema
+
+            ensure_raw_schema(self.con)
+            return
         for statement in create_statements():
             self.con.execute(statement)
+
+    def land_export_files(self, pending, listener_id: str, run_id: str, on_file_done,
+                          tolerant: frozenset[str] = frozenset()):
+        """Land export files inside the caller's open transaction (see ``export_landing``)."""
+        if self.backend == "postgres":
+            from mercury_spotify.warehouse.postgres_landing import land_files_postgres
+
+            return land_files_postgres(self.con, pending, listener_id, run_id, on_file_done, tolerant)
+        from mercury_spotify.warehouse.export_landing import land_files
+
+        return land_files(self.con, pending, listener_id, run_id, on_file_done, tolerant)
 
     def ensure_listener(self, listener_id: str, run_id: str) -> None:
         """Add the listener if it is new."""
@@ -56,11 +72,14 @@ class Store:
 @contextlib.contextmanager
 def open_writer(settings: Settings) -> Iterator[Store]:
     """Open the configured warehouse for writing, with the raw schema created."""
-    if settings.backend != "duckdb":
-        raise ConfigError("this version of Mercury only writes DuckDB warehouses")
-    con = duckdb_file.connect(settings.duckdb_path)
+    if settings.backend == "postgres":
+        from mercury_spotify.warehouse import postgres
+
+        con = postgres.connect(settings.warehouse_url, application_name="mercury writer")
+    else:
+        con = duckdb_file.connect(settings.duckdb_path)
     try:
-        store = Store(con, "duckdb")
+        store = Store(con, settings.backend)
         try:
             store.ensure_schema()
         except duckdb.Error as exc:
