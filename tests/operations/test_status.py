@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from mercury_spotify.cli import main
 from mercury_spotify.errors import WarehouseError
-from mercury_spotify.operations.status import StatusSection, collect_status, register_section, render_status, SECTIONS
+from mercury_spotify.operations.status import SECTIONS, StatusSection, collect_status, register_section, render_status
 from mercury_spotify.pipeline import figures
 from mercury_spotify.pipeline.importer import import_paths
 from mercury_spotify.sources.export.synthetic import write_json

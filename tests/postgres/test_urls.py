@@ -7,8 +7,7 @@ import pytest
 from mercury_spotify.errors import ConfigError
 from mercury_spotify.operations.pg_tools import archive_owners
 from mercury_spotify.warehouse.postgres import to_psycopg_placeholders
-from mercury_spotify.warehouse.urls import (mask_url, postgres_parts, with_credentials, with_database,
-                                            without_password)
+from mercury_spotify.warehouse.urls import mask_url, postgres_parts, with_credentials, with_database, without_password
 
 
 def test_parts_decode_password():

@@ -28,9 +28,15 @@ from mercury_spotify.config import Settings
 from mercury_spotify.errors import BackupError
 from mercury_spotify.i18n import _
 from mercury_spotify.operations import pg_tools
-from mercury_spotify.operations.backup import (FORMAT_NAME, FORMAT_VERSION, HASH_CHUNK_BYTES, MANIFEST_NAME,
-                                               METABASE_PAYLOAD, PAYLOAD_NAMES, remove_stale_scratch,
-                                               sha256_of)
+from mercury_spotify.operations.backup import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    HASH_CHUNK_BYTES,
+    MANIFEST_NAME,
+    PAYLOAD_NAMES,
+    remove_stale_scratch,
+    sha256_of,
+)
 from mercury_spotify.operations.inventory import table_row_counts
 from mercury_spotify.operations.run_lock import run_lock_for
 from mercury_spotify.warehouse import runs
