@@ -36,7 +36,7 @@ def test_status_after_import(settings, demo_export):
 
     assert status["warehouse"]["backend"] == settings.backend
     assert status["runs"]["import"]["status"] == "succeeded"
-    assert status["runs"]["import"]["counts"]["records"] == 6083
+    assert status["runs"]["import"]["counts"]["records"] == 6046
     assert status["runs"]["build"]["status"] == "succeeded"
     assert status["runs"]["build"]["counts"]["failures"] == []
     assert status["plays"]["plays"] == figures.play_count(settings)
