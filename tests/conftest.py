@@ -78,6 +78,18 @@ def backend_settings(backend: str, home: Path, default_timezone: str = "UTC"):
 
 
 @pytest.fixture(autouse=True)
+def fresh_logging():
+    """Undo what a CLI run in-process did to Mercury's logger, so caplog sees every record."""
+    import logging
+
+    yield
+    logger = logging.getLogger("mercury_spotify")
+    logger.handlers[:] = []
+    logger.propagate = True
+    logger.setLevel(logging.NOTSET)
+
+
+@pytest.fixture(autouse=True)
 def english_and_utc(monkeypatch):
     """Run every test in English and UTC unless the test changes it."""
     monkeypatch.setenv("MERCURY_LANG", "en")

@@ -143,7 +143,8 @@ IMPORT_THEN_WAIT_IN_BUILD = textwrap.dedent("""
 def test_import_killed_in_build_then_rerun(settings, tmp_path, demo_export):
     importer = _start(IMPORT_THEN_WAIT_IN_BUILD, str(settings.home), settings.warehouse_url,
                       *map(str, demo_export))
-    assert importer.stdout.readline().strip() == "building"
+    # dbt builds on two threads, so two models can report at once on the same line.
+    assert importer.stdout.readline().strip().startswith("building")
     _kill(importer)
 
     rerun = import_paths(settings, demo_export)

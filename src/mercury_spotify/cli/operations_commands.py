@@ -123,14 +123,29 @@ def restore_command(ctx: click.Context, file: Path, admin_url: str | None, metab
         click.echo(_("Restored Metabase's application database."))
 
 
-@click.command("status", help=_("Show the last runs, data freshness, totals, rejected records and "
-                                 "failing dbt tests."))
+@click.command("status", help=_("Show the last runs, data freshness, totals, rejected records, failing "
+                                 "dbt tests, token expiry, possible gaps and the metadata backlog."))
 @click.option("--json", "as_json", is_flag=True, help=_("Print the status as JSON."))
 @click.pass_context
 def status_command(ctx: click.Context, as_json: bool) -> None:
-    from mercury_spotify.operations.status import collect_status, render_status, to_json
+    from mercury_spotify.errors import WarehouseError
+    from mercury_spotify.operations.status import (
+        collect_status,
+        collect_status_without_warehouse,
+        render_status,
+        to_json,
+    )
 
-    status = collect_status(settings_from(ctx))
+    settings = settings_from(ctx)
+    try:
+        status = collect_status(settings)
+    except WarehouseError:
+        # Before the first import only the Web API part (tokens) has something to say.
+        if settings.backend != "duckdb" or settings.duckdb_path.exists():
+            raise
+        status = collect_status_without_warehouse(settings)
+        if len(status) == 1:
+            raise
     click.echo(to_json(status) if as_json else render_status(status))
 
 

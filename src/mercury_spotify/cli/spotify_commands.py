@@ -1,4 +1,4 @@
-"""Commands of the Spotify Web API source: ``auth``, ``sync`` and ``status``."""
+"""Commands of the Spotify Web API source (``auth``, ``sync``) and its part of ``mercury status``."""
 
 from __future__ import annotations
 
@@ -103,40 +103,67 @@ def sync_command(ctx: click.Context, listeners: tuple[str, ...], max_requests: i
         ctx.exit(1)
 
 
-@click.command("status", help=_("Show authorized listeners, token expiry, the last polls, possible "
-                                "gaps and the metadata backlog."))
-@click.pass_context
-def status_command(ctx: click.Context) -> None:
+def _collect_spotify_status(con, settings) -> dict:
+    """The Web API part of ``mercury status``, as JSON-ready data."""
     from mercury_spotify.sources.spotify.status import spotify_status
     from mercury_spotify.warehouse.runs import utc_now
 
-    status = spotify_status(settings_from(ctx), utc_now())
-    if not status.listeners:
-        click.echo(_("No listener has authorized Mercury; run 'mercury auth'."))
-    for item in status.listeners:
-        click.echo(_("{listener}: authorized {authorized}, expires {expires}, last sync {last} ({state})")
-                   .format(listener=item.listener_id, authorized=item.authorized_at.date().isoformat(),
-                           expires=item.refresh_token_expires_at.date().isoformat(),
-                           last=_utc_text(item.last_sync_at) if item.last_sync_at else _("never"),
-                           state=item.last_sync_status or "-"))
-        if item.reauthorization_needed:
-            click.echo(_("  re-authorization needed: run 'mercury auth --listener {listener}'")
-                       .format(listener=item.listener_id))
-        elif item.expires_soon:
-            click.echo(_("  the authorization expires within 30 days: run 'mercury auth --listener "
-                         "{listener}'").format(listener=item.listener_id))
-    for gap in status.gaps:
-        state = _("filled by an export") if gap.filled_by_export else _("not filled yet")
-        click.echo(_("Possible gap for {listener} between {after} and {before} UTC: {state}").format(
-            listener=gap.listener_id, after=_utc_text(gap.after), before=_utc_text(gap.before),
-            state=state))
-    if status.backlog:
-        click.echo(_("Metadata backlog: {tracks} tracks, {albums} albums, {artists} artists").format(
-            tracks=status.backlog["pending_tracks"], albums=status.backlog["pending_albums"],
-            artists=status.backlog["pending_artists"]))
-    if status.rate_limited_until is not None:
-        click.echo(_("Spotify asked Mercury to wait until {time} UTC.").format(
-            time=_utc_text(status.rate_limited_until)))
+    status = spotify_status(settings, utc_now(), con=con)
+
+    def instant(value):
+        return value.isoformat() if value is not None else None
+
+    return {
+        "listeners": [{
+            "listener_id": item.listener_id,
+            "authorized_at": instant(item.authorized_at),
+            "refresh_token_expires_at": instant(item.refresh_token_expires_at),
+            "expires_soon": item.expires_soon,
+            "reauthorization_needed": item.reauthorization_needed,
+            "last_sync_at": instant(item.last_sync_at),
+            "last_sync_status": item.last_sync_status,
+        } for item in status.listeners],
+        "possible_gaps": [{
+            "listener_id": gap.listener_id, "after": instant(gap.after), "before": instant(gap.before),
+            "filled_by_export": gap.filled_by_export,
+        } for gap in status.gaps],
+        "metadata_backlog": status.backlog,
+        "rate_limited_until": instant(status.rate_limited_until),
+    }
+
+
+def _render_spotify_status(data: dict) -> list[str]:
+    """Text lines of the Web API part of ``mercury status``."""
+    lines = []
+    if not data["listeners"]:
+        lines.append(_("No listener has authorized Mercury; run 'mercury auth'."))
+    for item in data["listeners"]:
+        last = item["last_sync_at"]
+        lines.append(_("{listener}: authorized {authorized}, expires {expires}, last sync {last} ({state})")
+                     .format(listener=item["listener_id"], authorized=item["authorized_at"][:10],
+                             expires=item["refresh_token_expires_at"][:10],
+                             last=_utc_text(dt.datetime.fromisoformat(last)) if last else _("never"),
+                             state=item["last_sync_status"] or "-"))
+        if item["reauthorization_needed"]:
+            lines.append(_("  re-authorization needed: run 'mercury auth --listener {listener}'")
+                         .format(listener=item["listener_id"]))
+        elif item["expires_soon"]:
+            lines.append(_("  the authorization expires within 30 days: run 'mercury auth --listener "
+                           "{listener}'").format(listener=item["listener_id"]))
+    for gap in data["possible_gaps"]:
+        state = _("filled by an export") if gap["filled_by_export"] else _("not filled yet")
+        lines.append(_("Possible gap for {listener} between {after} and {before} UTC: {state}").format(
+            listener=gap["listener_id"], after=_utc_text(dt.datetime.fromisoformat(gap["after"])),
+            before=_utc_text(dt.datetime.fromisoformat(gap["before"])), state=state))
+    backlog = data["metadata_backlog"]
+    if backlog:
+        lines.append(_("Metadata backlog: {tracks} tracks, {albums} albums, {artists} artists").format(
+            tracks=backlog["pending_tracks"], albums=backlog["pending_albums"],
+            artists=backlog["pending_artists"]))
+    if data["rate_limited_until"]:
+        lines.append(_("Spotify asked Mercury to wait until {time} UTC.").format(
+            time=_utc_text(dt.datetime.fromisoformat(data["rate_limited_until"]))))
+    return lines
 
 
 def _utc_text(instant: dt.datetime) -> str:
@@ -145,5 +172,10 @@ def _utc_text(instant: dt.datetime) -> str:
 
 def register(group: click.Group) -> None:
     """Add this module's commands to the ``mercury`` group."""
-    for command in (auth_command, sync_command, status_command):
+    from mercury_spotify.operations.status import StatusSection, register_section
+
+    for command in (auth_command, sync_command):
         group.add_command(command)
+    # ``mercury status`` (in the operations commands) shows this section after its own.
+    register_section(StatusSection("spotify", _collect_spotify_status, _render_spotify_status,
+                                   without_warehouse=True))

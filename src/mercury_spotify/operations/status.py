@@ -29,6 +29,8 @@ class StatusSection:
     name: str
     collect: Callable[[object, Settings], dict]
     render: Callable[[dict], list[str]]
+    # True when ``collect`` also works with no warehouse (it is then called with ``None``).
+    without_warehouse: bool = False
 
 
 SECTIONS: list[StatusSection] = []
@@ -76,6 +78,15 @@ def collect_status(settings: Settings) -> dict:
     with read_connection(settings) as con:
         for section in SECTIONS:
             status[section.name] = section.collect(con, settings)
+    return status
+
+
+def collect_status_without_warehouse(settings: Settings) -> dict:
+    """The sections that can speak without a warehouse (Web API tokens), before the first import."""
+    status: dict = {"warehouse": {"backend": settings.backend, "url": mask_url(settings.warehouse_url)}}
+    for section in SECTIONS:
+        if section.without_warehouse:
+            status[section.name] = section.collect(None, settings)
     return status
 
 

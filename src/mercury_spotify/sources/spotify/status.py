@@ -48,8 +48,12 @@ class SpotifyStatus:
     rate_limited_until: dt.datetime | None = None
 
 
-def spotify_status(settings: Settings, now: dt.datetime) -> SpotifyStatus:
-    """Read the token files and the warehouse (read-only) into a SpotifyStatus."""
+def spotify_status(settings: Settings, now: dt.datetime, con=None) -> SpotifyStatus:
+    """Read the token files and the warehouse (read-only) into a SpotifyStatus.
+
+    ``con`` is an open read-only connection to use (either backend); without it a DuckDB
+    warehouse is opened and closed here.
+    """
     status = SpotifyStatus()
     for name in token_store.listeners(settings.home):
         tokens = token_store.load(settings.home, name)
@@ -63,10 +67,11 @@ def spotify_status(settings: Settings, now: dt.datetime) -> SpotifyStatus:
             expires_soon=now >= expires - token_store.EXPIRY_WARNING,
             reauthorization_needed=tokens.reauthorization_needed,
         ))
-    if settings.backend != "duckdb" or not settings.duckdb_path.exists():
-        return status
-
-    con = duckdb_file.connect(settings.duckdb_path, read_only=True)
+    owned = con is None
+    if owned:
+        if settings.backend != "duckdb" or not settings.duckdb_path.exists():
+            return status
+        con = duckdb_file.connect(settings.duckdb_path, read_only=True)
     try:
         if not _has_table(con, "load_run") or not _has_table(con, "api_track_artist"):
             return status
@@ -84,7 +89,8 @@ def spotify_status(settings: Settings, now: dt.datetime) -> SpotifyStatus:
         until = wait_requested_until(con)
         status.rate_limited_until = until if until is not None and until > now else None
     finally:
-        con.close()
+        if owned:
+            con.close()
     return status
 
 
