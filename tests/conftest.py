@@ -198,7 +198,8 @@ def warehouse_snapshot(settings: Settings) -> dict[str, list[tuple]]:
     """
     tables = [f"raw.{name}" for name in SNAPSHOT_RAW_TABLES]
     _columns, dw_tables = _query_rows(
-        settings, "select table_name from information_schema.tables where table_schema = 'dw' order by 1")
+        settings, "select table_name from information_schema.tables "
+        "where table_schema = 'dw' and table_type = 'BASE TABLE' order by 1")
     tables += [f"dw.{name}" for (name,) in dw_tables]
     snapshot = {}
     for table in tables:

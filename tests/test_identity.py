@@ -16,7 +16,7 @@ def snapshot(settings):
     """Every table of the warehouse except the run log, as sorted rows."""
     tables = [f"{schema}.{name}" for schema, name in query(settings, """
         select table_schema, table_name from information_schema.tables
-        where table_schema in ('raw', 'dw') and table_name not in ('load_run')
+        where table_schema in ('raw', 'dw') and table_type = 'BASE TABLE' and table_name not in ('load_run')
         order by 1, 2""")]
     return {table: sorted(query(settings, f"select * from {table}"), key=repr) for table in tables}
 

@@ -53,6 +53,14 @@ def test_reader_selects_dw_tables(initialized):
     assert artists > 0
 
 
+def test_reader_selects_run_log_views(initialized):
+    report, _import_report = initialized
+    with _connect(report.urls["mercury_reader"]) as con:
+        kinds = {kind for (kind,) in con.execute("select kind from dw.pipeline_run").fetchall()}
+        con.execute("select count(*) from dw.rejected_record_summary").fetchone()
+    assert {"import", "build"} <= kinds
+
+
 @pytest.mark.parametrize("statement", [
     "select count(*) from raw.export_play",
     "select count(*) from raw.load_run",

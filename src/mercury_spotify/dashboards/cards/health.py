@@ -29,7 +29,7 @@ LAST_RUNS = Card(
         finished_at,
         error,
         row_number() over (partition by kind order by started_at desc) as recency
-    from raw.load_run
+    from dw.pipeline_run
 
 ),
 
@@ -38,7 +38,7 @@ last_successes as (
     select
         kind,
         max(finished_at) as last_succeeded_at
-    from raw.load_run
+    from dw.pipeline_run
     where status = 'succeeded'
     group by kind
 
@@ -149,10 +149,10 @@ REJECTED_RECORDS = Card(
     sql="""select
     r.reason,
     r.source,
-    count(*) as records,
+    cast(sum(r.records) as bigint) as records,
     max(lr.started_at) as last_seen_at
-from raw.rejected_record as r
-left join raw.load_run as lr on lr.run_id = r.run_id
+from dw.rejected_record_summary as r
+left join dw.pipeline_run as lr on lr.run_id = r.run_id
 group by r.reason, r.source
 order by records desc, r.reason""",
     chart="table",
@@ -218,7 +218,7 @@ FAILING_TESTS = Card(
         status,
         error,
         row_number() over (order by started_at desc) as recency
-    from raw.load_run
+    from dw.pipeline_run
     where kind = 'build'
       and status <> 'running'
 
