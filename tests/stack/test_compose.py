@@ -141,7 +141,7 @@ def test_stack_init_keeps_existing_env(tmp_path):
     before = (tmp_path / ".env").read_text()
 
     again = run_stack_init(tmp_path)
-    assert again.returncode == 2
+    assert again.returncode == 1
     assert "--force" in again.stderr
     assert (tmp_path / ".env").read_text() == before
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -69,7 +70,9 @@ def demo_command(ctx: click.Context, years: int, plays_per_day: int) -> None:
     report, home = run_demo(ctx.obj["home"], years=years, plays_per_day=plays_per_day)
     click.echo(render(report))
     click.echo(_("Demo warehouse: {path}").format(path=home / "mercury.duckdb"))
-    click.echo(_("Look at it with: MERCURY_HOME={home} mercury dashboard").format(home=home))
+    # From a clone, mercury runs through uv; an installed mercury is on the PATH.
+    command = "mercury dashboard" if shutil.which("mercury") else "uv run mercury dashboard"
+    click.echo(_("Look at it with: MERCURY_HOME={home} {command}").format(home=home, command=command))
     if report.build_failures:
         ctx.exit(1)
 

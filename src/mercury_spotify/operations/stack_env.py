@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from mercury_spotify.errors import UsageError
+from mercury_spotify.errors import ConfigError
 from mercury_spotify.i18n import _
 
 log = logging.getLogger(__name__)
@@ -82,13 +82,13 @@ def render_env(options: StackOptions, passwords: dict[str, str]) -> str:
 def write_env_file(directory: Path, options: StackOptions, force: bool = False) -> Path:
     """Write ``directory/.env`` with new passwords and mode 0600; return its path.
 
-    Raises UsageError when the file exists and ``force`` is false, because new passwords would
+    Raises ConfigError when the file exists and ``force`` is false, because new passwords would
     no longer match the ones the databases were created with.
     """
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / ENV_FILE_NAME
     if path.exists() and not force:
-        raise UsageError(_("{path} exists; its passwords are the ones the databases were created "
+        raise ConfigError(_("{path} exists; its passwords are the ones the databases were created "
                            "with. Use --force to write new ones anyway.").format(path=path))
 
     text = render_env(options, generate_passwords())

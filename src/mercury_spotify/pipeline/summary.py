@@ -50,7 +50,7 @@ def render(report: ImportReport) -> str:
         (_("Files skipped"), number(len(report.files_skipped))),
         (_("Records"), number(report.records)),
         (_("New plays"), number(report.new_plays)),
-        (_("Duplicates (already known)"), number(report.duplicates)),
+        (_("Duplicates (the same play again)"), number(report.duplicates)),
         (_("Merged with another source"), number(report.merged)),
         (_("Not counted as streams: 0 ms"), number(report.zero_ms)),
         (_("Not counted as streams: under 30 s"), number(report.under_threshold)),
@@ -64,6 +64,10 @@ def render(report: ImportReport) -> str:
     lines = [f"{label.ljust(width)}  {value:>12}" for label, value in rows]
     for item in report.files_skipped:
         lines.append(_("skipped {file}: {reason}").format(file=item.name, reason=_(item.reason)))
+    if report.built and not report.build_failures:
+        lines.append(_("Warehouse built; every dbt test passed."))
+    elif not report.built and report.files_read:
+        lines.append(_("Warehouse not built (--no-build); run 'mercury build' when ready."))
     if report.build_failures:
         lines.append(_("dbt tests failing:"))
         lines.extend(f"  {failure}" for failure in report.build_failures)
