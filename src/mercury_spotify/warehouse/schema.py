@@ -74,7 +74,7 @@ RAW_TABLES: dict[str, str] = {
             offline boolean,
             offline_timestamp bigint,
             incognito_mode boolean,
-            record_hash varchar not null,
+            record_hash varchar,
             run_id varchar not null
         )""",
     "rejected_record": """
