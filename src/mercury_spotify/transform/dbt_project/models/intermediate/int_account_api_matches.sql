@@ -33,50 +33,6 @@ candidates as (
 
 ),
 
-first_ranking as (
+{{ pair_nearest_ctes('candidates', 'account_play_id', 'api_play_id') }}
 
-    select
-        *,
-        row_number() over (partition by account_play_id order by distance_seconds, api_play_id) as rank_for_account,
-        row_number() over (partition by api_play_id order by distance_seconds, account_play_id) as rank_for_api
-    from candidates
-
-),
-
-first_round as (
-
-    select account_play_id, api_play_id
-    from first_ranking
-    where rank_for_account = 1 and rank_for_api = 1
-
-),
-
-still_unpaired as (
-
-    select * from candidates
-    where account_play_id not in (select account_play_id from first_round)
-      and api_play_id not in (select api_play_id from first_round)
-
-),
-
-second_ranking as (
-
-    select
-        *,
-        row_number() over (partition by account_play_id order by distance_seconds, api_play_id) as rank_for_account,
-        row_number() over (partition by api_play_id order by distance_seconds, account_play_id) as rank_for_api
-    from still_unpaired
-
-),
-
-second_round as (
-
-    select account_play_id, api_play_id
-    from second_ranking
-    where rank_for_account = 1 and rank_for_api = 1
-
-)
-
-select * from first_round
-union all
-select * from second_round
+select * from paired

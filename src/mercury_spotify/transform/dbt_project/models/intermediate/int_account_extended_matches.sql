@@ -1,7 +1,6 @@
 -- Pairs of an account-data play and the extended play it is the same playback as: same
--- listener and normalized names, ends within 90 s, equal ms_played. One-to-one, nearest first:
--- mutual nearest pairs are taken, then mutual nearest pairs among the plays still unpaired.
--- NOTE: a third level of ties (three equal plays within 90 s) stays unpaired, so counted twice.
+-- listener and normalized names, ends within 90 s, equal ms_played. One-to-one, nearest first
+-- (the pair_nearest_ctes macro).
 
 with account_plays as (
 
@@ -31,50 +30,6 @@ candidates as (
 
 ),
 
-first_ranking as (
+{{ pair_nearest_ctes('candidates', 'account_play_id', 'extended_play_id') }}
 
-    select
-        *,
-        row_number() over (partition by account_play_id order by distance_seconds, extended_play_id) as rank_for_account,
-        row_number() over (partition by extended_play_id order by distance_seconds, account_play_id) as rank_for_extended
-    from candidates
-
-),
-
-first_round as (
-
-    select account_play_id, extended_play_id
-    from first_ranking
-    where rank_for_account = 1 and rank_for_extended = 1
-
-),
-
-still_unpaired as (
-
-    select * from candidates
-    where account_play_id not in (select account_play_id from first_round)
-      and extended_play_id not in (select extended_play_id from first_round)
-
-),
-
-second_ranking as (
-
-    select
-        *,
-        row_number() over (partition by account_play_id order by distance_seconds, extended_play_id) as rank_for_account,
-        row_number() over (partition by extended_play_id order by distance_seconds, account_play_id) as rank_for_extended
-    from still_unpaired
-
-),
-
-second_round as (
-
-    select account_play_id, extended_play_id
-    from second_ranking
-    where rank_for_account = 1 and rank_for_extended = 1
-
-)
-
-select * from first_round
-union all
-select * from second_round
+select * from paired
