@@ -24,7 +24,7 @@ from mercury_spotify.warehouse.urls import with_database
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
 
-# Keep dbt and every library offline and quiet, whatever the developer's environment says.
+# Keep dbt and every library offline and quiet, whatever the developer's environment sets.
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 

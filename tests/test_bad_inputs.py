@@ -58,7 +58,7 @@ def test_rejected_record_text_is_kept_without_personal_fields(settings, tmp_path
     assert "ip_addr" not in kept
 
 
-def test_record_with_all_metadata_null_is_kept_as_unknown(settings, tmp_path):
+def test_all_null_metadata_is_unknown(settings, tmp_path):
     record = extended("2024-01-01T10:00:00Z", track=None, artist=None, uri=None,
                       master_metadata_album_album_name=None)
     path = write(tmp_path / "Streaming_History_Audio_2024.json", [record])
@@ -76,7 +76,7 @@ def test_non_object_elements_are_rejected(settings, tmp_path):
     assert [row[0] for row in rejected(settings)] == [2, 3, 4]
 
 
-def test_invalid_json_names_file_and_position_and_lands_nothing(settings, tmp_path):
+def test_invalid_json_lands_nothing(settings, tmp_path):
     good = write(tmp_path / "a" / "Streaming_History_Audio_2023.json", [extended("2023-01-01T10:00:00Z")])
     broken = write(tmp_path / "b" / "Streaming_History_Audio_2024.json",
                    '[{"ts": "2024-01-01T10:00:00Z", "ms_played": 5},\n {"ts": oops}]')

@@ -190,7 +190,12 @@ class Scheduler:
 
     @staticmethod
     def _log_result(result: RunResult) -> None:
-        level = logging.INFO if result.ok else logging.WARNING if result.busy else logging.ERROR
+        if result.ok:
+            level = logging.INFO
+        elif result.busy:
+            level = logging.WARNING
+        else:
+            level = logging.ERROR
         log.log(level, "%s", result.log_line())
 
 

@@ -60,7 +60,7 @@ class ImportReport:
         return sum(self.rejected_by_reason.values())
 
     def as_dict(self) -> dict:
-        """The report as plain data for ``--json`` and the run log."""
+        """Return the report as plain data for ``--json`` and the run log."""
         return {
             "run_id": self.run_id,
             "files_read": self.files_read,
@@ -87,7 +87,7 @@ def import_paths(
     build: bool = True,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
-    """Import every history file under ``paths`` for ``settings.listener``; build unless told not to."""
+    """Import every history file under ``paths`` for ``settings.listener``, then build when ``build`` is true."""
     report = ImportReport()
     explicit_files = {path.resolve() for path in paths if path.is_file() and path.suffix.lower() == ".json"}
     sources = list(discover(paths))
@@ -236,7 +236,7 @@ def _rollback(con) -> None:
 
 
 def _safe_error(exc: BaseException) -> str:
-    """The error text stored in the run log: Mercury's own message, or the exception type."""
+    """Return the error text for the run log: Mercury's own message, or the exception type."""
     if isinstance(exc, MercuryError):
         return str(exc)
     if isinstance(exc, KeyboardInterrupt):

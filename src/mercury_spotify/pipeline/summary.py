@@ -34,12 +34,12 @@ REASON_LABELS = {
 
 
 def reason_label(code: str) -> str:
-    """The translated description of a rejection reason code."""
+    """Return the translated description of a rejection reason code."""
     return _(REASON_LABELS[code]) if code in REASON_LABELS else code
 
 
 def render(report: ImportReport) -> str:
-    """The end-of-import table, in the user's language."""
+    """Render the end-of-import table in the user's language."""
     lang = resolve_language()
 
     def number(value: int | None) -> str:

@@ -25,7 +25,7 @@ PROJECT_DIR = Path(__file__).parent / "dbt_project"
 
 @dataclass
 class BuildResult:
-    """What a dbt build did: models built, tests run, and the names of failing tests."""
+    """Result of a dbt build: models built, tests run, and the names of failing tests."""
 
     models: int = 0
     tests: int = 0
@@ -38,7 +38,7 @@ class BuildResult:
 
 
 def dbt_vars(settings: Settings) -> dict:
-    """The dbt vars that carry Mercury's settings into the models."""
+    """Return the dbt vars that carry Mercury's settings into the models."""
     return {
         "default_timezone": settings.default_timezone,
         "timezone_periods": [
@@ -143,7 +143,7 @@ def run_dbt(settings: Settings, command: str = "build", select: str | None = Non
 def build_warehouse(settings: Settings, locked: bool = False) -> BuildResult:
     """Build the staging views and star schema, run every dbt test, and log the run.
 
-    ``locked`` says the caller already holds the run lock (an import that builds at its end).
+    ``locked`` means the caller already has the run lock (an import that builds at its end).
     """
     from mercury_spotify.operations.run_lock import run_lock_for
     from mercury_spotify.warehouse.store import open_writer

@@ -2,10 +2,10 @@
 
 Files of one format and one container (the file system, or one ZIP) are read together by one
 ``read_json`` call, which is much faster than a call per file. That fast reader fails on a whole
-batch when some array element is not an object, and a failed statement aborts DuckDB's
-transaction, so the batch cannot be retried in place: ``land_files`` raises
-``TolerantReadNeeded`` and the caller starts the transaction again, reading those files with a
-slower reader that takes each element whole and rejects the odd ones. A file that is not valid
+batch when some array element is not an object. A failed statement aborts DuckDB's transaction,
+so the batch cannot be retried in place. Instead ``land_files`` raises ``TolerantReadNeeded``,
+and the caller starts the transaction again, reading those files with a slower reader that takes
+each element whole and rejects the odd ones. A file that is not valid
 JSON stops the import; the caller rolls back, so nothing of that import lands.
 """
 
@@ -207,7 +207,7 @@ def _locate_syntax_error(source: ExportSource, duckdb_message: str) -> str:
 
 
 def _count_top_level_records(prefix: str) -> int:
-    """Which element of the top-level array the text ``prefix`` ends in (1-based)."""
+    """Return the 1-based number of the top-level array element that ``prefix`` ends in."""
     depth = 0
     count = 0
     in_string = False
@@ -235,7 +235,7 @@ def _count_top_level_records(prefix: str) -> int:
 def _record_hash_sql() -> str:
     """``record_hash`` of an account-data row: MD5 of its format and content fields.
 
-    Account data has no per-play id, so identical rows are told apart and matched across
+    Account data has no per-play id, so identical rows are distinguished and matched across
     overlapping exports by this hash. Extended records are identified by their ts, content and
     ms_played instead, so they get no hash: MD5 over a million rows costs about a second, 15% of
     landing time (bench/import.py on 2 cores).

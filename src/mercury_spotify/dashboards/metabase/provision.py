@@ -26,7 +26,7 @@ COLLECTION_NAME = "Mercury"
 
 @dataclass(frozen=True)
 class ProvisionOptions:
-    """What to provision and with which credentials (passwords are never logged)."""
+    """Provisioning target and credentials (passwords are never logged)."""
 
     admin_email: str
     admin_password: str
@@ -45,7 +45,7 @@ class ProvisionOptions:
 
 @dataclass
 class ProvisionReport:
-    """What one run did to each object: ``created``, ``updated`` or ``unchanged``."""
+    """Outcome of one run per object: ``created``, ``updated`` or ``unchanged``."""
 
     actions: list[tuple[str, str, str]] = field(default_factory=list)  # (action, kind, name)
 
@@ -233,7 +233,7 @@ _DASHCARD_KEYS = ("card_id", "row", "col", "size_x", "size_y", "parameter_mappin
 
 
 def _differs(current: dict, desired: dict) -> bool:
-    """True when any field of ``desired`` differs from what Metabase holds now."""
+    """True when any field of ``desired`` differs from what Metabase stores now."""
     for key, value in desired.items():
         if key == "dashcards":
             held = [{name: item.get(name) for name in _DASHCARD_KEYS} for item in current.get("dashcards") or []]

@@ -29,7 +29,7 @@ ACCOUNT_FORMATS = (ACCOUNT_MUSIC, ACCOUNT_PODCAST, ACCOUNT_AUDIOBOOK)
 
 @dataclass(frozen=True)
 class Sniffed:
-    """What the first bytes of a file showed."""
+    """Result of sniffing a file's first bytes: its format, or a note on why it is skipped."""
 
     format: str | None
     note: str | None = None
@@ -97,7 +97,7 @@ def detect_format(keys: set[str], file_name: str = "") -> str | None:
 
 
 def detect_from_name(file_name: str) -> str | None:
-    """A fallback guess from the file name, used only when the first record cannot be parsed."""
+    """Guess the format from the file name, only when the first record cannot be parsed."""
     lowered = file_name.lower()
     if "podcast" in lowered and "streaminghistory" in lowered:
         return ACCOUNT_PODCAST

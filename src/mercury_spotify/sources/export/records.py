@@ -87,14 +87,14 @@ URI_PATTERNS = {
 
 
 def fields_for(format_name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The (text, JSON) fields read for a format."""
+    """Return the (text, JSON) fields read for a format."""
     if format_name in ACCOUNT_FORMATS:
         return ACCOUNT_TEXT_FIELDS, ACCOUNT_JSON_FIELDS
     return EXTENDED_TEXT_FIELDS, EXTENDED_JSON_FIELDS
 
 
 def read_json_columns(format_name: str) -> str:
-    """The ``columns={...}`` struct literal for ``read_json`` of a format."""
+    """Return the ``columns={...}`` struct literal for ``read_json`` of a format."""
     text_fields, json_fields = fields_for(format_name)
     entries = [f"'{name}': 'VARCHAR'" for name in text_fields]
     entries += [f"'{name}': 'JSON'" for name in json_fields]
@@ -116,7 +116,7 @@ def fast_source_sql(file_list_sql: str, format_name: str) -> str:
 
 
 def tolerant_source_sql(file_sql: str, format_name: str) -> str:
-    """The same columns as ``fast_source_sql`` for a file whose array holds non-objects.
+    """The same columns as ``fast_source_sql`` for a file whose array contains non-objects.
 
     Each element is read whole, so a number or string among the records becomes a rejected
     record instead of failing the file.

@@ -102,7 +102,7 @@ def generate_plays(rng: random.Random, count: int, start: dt.datetime, end: dt.d
 
 
 def extended_record(play: SyntheticPlay, old_layout: bool) -> dict:
-    """The play in the extended-history layout (old ``endsong`` or modern)."""
+    """Write the play as an extended-history record (old ``endsong`` or modern layout)."""
     start_seconds = int(play.ended_at.timestamp()) - play.ms_played // 1000
     is_track = play.kind == "track"
     record = {"ts": play.ended_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
@@ -149,7 +149,7 @@ def extended_record(play: SyntheticPlay, old_layout: bool) -> dict:
 
 
 def account_record(play: SyntheticPlay) -> dict:
-    """The play as account data: end minute in UTC, names only."""
+    """Write the play as an account-data row: end minute in UTC, names only."""
     end_time = play.ended_at.strftime("%Y-%m-%d %H:%M")
     if play.kind == "track":
         return {"endTime": end_time, "artistName": play.artist, "trackName": play.name, "msPlayed": play.ms_played}
