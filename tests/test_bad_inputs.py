@@ -48,6 +48,30 @@ def test_bad_record_is_rejected_with_reason(settings, tmp_path, changes, reason)
     assert scalar(settings, "select count(*) from raw.export_play") == 1
 
 
+def test_record_index_per_file_in_batch(settings, tmp_path):
+    # One parallel read_json call reads all files of a folder. Each file's records are still
+    # numbered from 1 in file order, landed and rejected alike.
+    counts = {"2022": 700, "2023": 1_300, "2024": 900}
+    bad_at = {"2022": 5, "2023": 1_300, "2024": 1}
+    for year, count in counts.items():
+        plays = [extended(f"{year}-03-01T00:00:00Z", ms_played=1_000 + index) for index in range(count)]
+        plays[bad_at[year] - 1]["ms_played"] = -1
+        write(tmp_path / f"Streaming_History_Audio_{year}.json", plays)
+    import_paths(settings, [tmp_path], build=False)
+
+    landed = query(settings, """
+        select f.file_name, count(*), min(p.record_index), max(p.record_index),
+               count(*) filter (where p.ms_played <> 999 + p.record_index)
+        from raw.export_play p join raw.export_file f using (file_sha256)
+        group by 1 order by 1""")
+    assert landed == [(f"Streaming_History_Audio_{year}.json", count - 1, 1 if bad_at[year] != 1 else 2,
+                       count if bad_at[year] != count else count - 1, 0)
+                      for year, count in counts.items()]
+    assert query(settings, "select f.file_name, r.record_index from raw.rejected_record r "
+                           "join raw.export_file f using (file_sha256) order by 1") == [
+        (f"Streaming_History_Audio_{year}.json", index) for year, index in bad_at.items()]
+
+
 def test_rejected_record_text_is_kept_without_personal_fields(settings, tmp_path):
     bad = extended("2024-01-01T11:00:00Z", ms_played=-1)
     path = write(tmp_path / "Streaming_History_Audio_2024.json", [bad])

@@ -7,8 +7,10 @@ the warehouse is as it was, with only a ``failed`` row in the run log to show th
 from __future__ import annotations
 
 import logging
+import os
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +28,8 @@ from mercury_spotify.warehouse.export_landing import PendingFile, TolerantReadNe
 from mercury_spotify.warehouse.store import open_writer
 
 log = logging.getLogger(__name__)
+
+HASH_THREADS = max(2, min(os.cpu_count() or 2, 8))
 
 
 @dataclass
@@ -141,7 +145,7 @@ def _select_new_files(store, sources: list[ExportSource], explicit_files: set[Pa
                       report: ImportReport) -> list[PendingFile]:
     """Sniff and hash each file; keep history files not imported before."""
     known = {sha for (sha,) in store.con.execute("select file_sha256 from raw.export_file").fetchall()}
-    pending: list[PendingFile] = []
+    history: list[tuple[ExportSource, str]] = []
     for source in sources:
         sniffed = sniff(source)
         if sniffed.format is None:
@@ -152,13 +156,27 @@ def _select_new_files(store, sources: list[ExportSource], explicit_files: set[Pa
             report.files_skipped.append(SkippedFile(source.display_name, sniffed.note or ""))
             log.info("skipped %s: %s", source.display_name, sniffed.note)
             continue
-        sha = source.sha256()
+        history.append((source, sniffed.format))
+
+    pending: list[PendingFile] = []
+    for (source, format_name), sha in zip(history, _hash_all([source for source, _format in history])):
         if sha in known:
             report.files_skipped.append(SkippedFile(source.display_name, N_("already imported")))
             continue
         known.add(sha)
-        pending.append(PendingFile(source=source, sha256=sha, format=sniffed.format))
+        pending.append(PendingFile(source=source, sha256=sha, format=format_name))
     return pending
+
+
+def _hash_all(sources: list[ExportSource]) -> list[str]:
+    """Return the SHA-256 of each source, in order, computed on several threads.
+
+    hashlib and zlib release the GIL on large buffers, so the threads hash files in parallel.
+    """
+    if len(sources) < 2:
+        return [source.sha256() for source in sources]
+    with ThreadPoolExecutor(max_workers=min(HASH_THREADS, len(sources)), thread_name_prefix="mercury-hash") as pool:
+        return list(pool.map(ExportSource.sha256, sources))
 
 
 def _land(store, settings: Settings, pending: list[PendingFile], report: ImportReport,

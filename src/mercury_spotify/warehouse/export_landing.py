@@ -73,8 +73,11 @@ def land_files(
     of its in-memory DuckDB.
     """
     result = LandingResult()
-    con.execute("create or replace temp table landing_file (batch_id integer, filename varchar, "
-                "file_sha256 varchar, format varchar, display_name varchar)")
+    # Record numbers come from the landing table's row ids. They follow the files' order only
+    # while DuckDB preserves insertion order, so the default is set explicitly.
+    con.execute("set preserve_insertion_order = true")
+    con.execute("create or replace temp table landing_file (batch_id integer, file_index bigint, "
+                "filename varchar, file_sha256 varchar, format varchar, display_name varchar)")
     for batch_id, batch in enumerate(_batches(pending, tolerant)):
         _land_batch(con, batch_id, batch, listener_id, run_id, result, tolerant)
         on_batch_done()
@@ -123,10 +126,11 @@ def _land_batch(con, batch_id: int, batch: list[PendingFile], listener_id: str, 
 
         con.register_filesystem(fsspec.filesystem("zip", fo=str(archive)))
     try:
-        for item in batch:
+        for file_index, item in enumerate(batch):
             con.execute(
-                "insert into landing_file values (?, ?, ?, ?, ?)",
-                [batch_id, _reader_path(item.source), item.sha256, item.format, item.source.display_name],
+                "insert into landing_file values (?, ?, ?, ?, ?, ?)",
+                [batch_id, file_index, _reader_path(item.source), item.sha256, item.format,
+                 item.source.display_name],
             )
         if batch[0].sha256 in tolerant:
             _read_file_tolerant(con, batch[0], format_name)
@@ -147,6 +151,12 @@ def _land_batch(con, batch_id: int, batch: list[PendingFile], listener_id: str, 
 
 
 def _read_into_landing(con, source_sql: str, format_name: str) -> None:
+    """Validate the source's rows into the temporary ``landing`` table, in file order.
+
+    DuckDB keeps the order of ``read_json``'s output when it inserts (``preserve_insertion_order``
+    is on by default), while still reading in parallel. So the landing table's row ids run
+    through each file's records in order, and ``_move_landing_to_raw`` numbers records by them.
+    """
     rows_sql = records.validated_rows_sql(source_sql, format_name)
     con.execute(f"create temp table if not exists landing as select * from ({rows_sql}) limit 0")
     con.execute(f"insert into landing by name select * from ({rows_sql})")
@@ -247,29 +257,29 @@ def _record_hash_sql() -> str:
 def _move_landing_to_raw(con, batch_id: int, listener_id: str, run_id: str, result: LandingResult) -> None:
     con.execute(
         "create or replace temp table landing_position as "
-        "select filename, min(ordinality) - 1 as first_ordinality, count(*) as records "
-        "from landing group by filename"
+        "select file_index, min(rowid) - 1 as row_before, count(*) as records "
+        "from landing group by file_index"
     )
     content = ", ".join(f"l.{name}" for name in records.ROW_COLUMNS)
     con.execute(f"""
         insert into raw.export_play
         select f.file_sha256,
-               cast(l.ordinality - p.first_ordinality as integer) as record_index,
+               cast(l.rowid - p.row_before as integer) as record_index,
                ?, f.format, {content},
                {_record_hash_sql()},
                ?
         from landing l
-        join landing_file f on f.batch_id = ? and f.filename = l.filename
-        join landing_position p on p.filename = l.filename
+        join landing_file f on f.batch_id = ? and f.file_index = l.file_index
+        join landing_position p on p.file_index = l.file_index
         where l.reject_reason is null
     """, [listener_id, run_id, batch_id])
 
     rejected = con.execute("""
         select f.file_sha256, f.filename, f.display_name,
-               cast(l.ordinality - p.first_ordinality as integer) as record_index, l.reject_reason
+               cast(l.rowid - p.row_before as integer) as record_index, l.reject_reason
         from landing l
-        join landing_file f on f.batch_id = ? and f.filename = l.filename
-        join landing_position p on p.filename = l.filename
+        join landing_file f on f.batch_id = ? and f.file_index = l.file_index
+        join landing_position p on p.file_index = l.file_index
         where l.reject_reason is not null
         order by 1, 4
     """, [batch_id]).fetchall()
@@ -278,7 +288,7 @@ def _move_landing_to_raw(con, batch_id: int, listener_id: str, run_id: str, resu
 
     for sha, count in con.execute("""
         select f.file_sha256, coalesce(p.records, 0)
-        from landing_file f left join landing_position p on p.filename = f.filename
+        from landing_file f left join landing_position p on p.file_index = f.file_index
         where f.batch_id = ?
     """, [batch_id]).fetchall():
         result.records[sha] = count

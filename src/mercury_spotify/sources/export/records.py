@@ -102,16 +102,16 @@ def read_json_columns(format_name: str) -> str:
 
 
 def fast_source_sql(file_list_sql: str, format_name: str) -> str:
-    """Rows of ``read_json`` over the files, one column per field, with file name and position.
+    """Return SQL for the rows of ``read_json`` over the files, with each file's list position.
 
-    ``read_json`` over a list of files numbers records across all of them (``ordinality``); the
-    position inside each file is derived later from the first number seen in that file.
+    The query has no per-file record number, because ``with ordinality`` makes DuckDB number
+    rows in one thread and so read on one core. The caller keeps insertion order instead and
+    numbers records by the landing table's row ids (see ``export_landing``).
     """
     return f"""
-        select filename, ordinality, 'OBJECT' as element_type, *
-            exclude (filename, ordinality)
-        from read_json({file_list_sql}, format = 'array', filename = true,
-                       columns = {read_json_columns(format_name)}) with ordinality
+        select file_index, 'OBJECT' as element_type, *
+        from read_json({file_list_sql}, format = 'array',
+                       columns = {read_json_columns(format_name)})
     """
 
 
@@ -125,9 +125,9 @@ def tolerant_source_sql(file_sql: str, format_name: str) -> str:
     columns = [f"json_extract_string(json, '$.\"{name}\"') as \"{name}\"" for name in text_fields]
     columns += [f"json_extract(json, '$.\"{name}\"') as \"{name}\"" for name in json_fields]
     return f"""
-        select {file_sql} as filename, ordinality, json_type(json) as element_type,
+        select 0 as file_index, json_type(json) as element_type,
             {", ".join(columns)}
-        from read_json({file_sql}, format = 'array', records = false) with ordinality
+        from read_json({file_sql}, format = 'array', records = false)
     """
 
 
@@ -168,8 +168,7 @@ def _extended_rows_sql(source_sql: str) -> str:
 
         typed as (
             select
-                filename,
-                ordinality,
+                file_index,
                 element_type,
                 "username",
                 "ts" as ts_text,
@@ -206,8 +205,7 @@ def _extended_rows_sql(source_sql: str) -> str:
         )
 
         select
-            filename,
-            ordinality,
+            file_index,
             username,
             ts,
             ms_played,
@@ -252,8 +250,7 @@ def _account_rows_sql(source_sql: str) -> str:
         )
 
         select
-            filename,
-            ordinality,
+            file_index,
             null::varchar as username,
             ts,
             ms_played,
