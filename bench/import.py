@@ -1,8 +1,11 @@
 """Benchmark ``mercury import`` on N synthetic extended-history records (DuckDB warehouse).
 
 Reports, each in a fresh process so peak memory is per step:
-  - the floor: DuckDB's own ``read_json`` with typed columns over the same files into a table;
+  - the floor: DuckDB's own ``read_json`` with typed columns over the same files into a table
+    in a new database file;
   - landing alone (``mercury import --no-build``), its rate and its ratio to the floor;
+  - landing alone timed inside the process (``import_paths(..., build=False)``), compared with
+    the floor's own in-process time, so that Python's start-up counts on neither side;
   - the dbt build alone (``mercury build``) on the landed data;
   - the whole ``mercury import`` (landing and build) into a fresh warehouse;
   - peak RSS of each step.
@@ -41,6 +44,19 @@ start = time.perf_counter()
 con.execute(f"create table plays as select * from read_json({files}, format='array', columns={columns})")
 elapsed = time.perf_counter() - start
 print(elapsed, con.execute('select count(*) from plays').fetchone()[0])
+con.close()
+"""
+
+LANDING_SCRIPT = """
+import glob, sys, time
+from pathlib import Path
+from mercury_spotify.config import load_settings
+from mercury_spotify.pipeline.importer import import_paths
+files = [Path(name) for name in sorted(glob.glob(sys.argv[1] + '/Streaming_History_*.json'))]
+settings = load_settings(home=Path(sys.argv[2]))
+start = time.perf_counter()
+report = import_paths(settings, files, build=False)
+print(time.perf_counter() - start, report.records)
 """
 
 
@@ -93,6 +109,9 @@ def main() -> None:
 
         landing_env = {**env, "MERCURY_HOME": str(work / "landing")}
         landing = run_step("landing (import --no-build)", [*mercury, "import", "--no-build", "--json", *map(str, files)], landing_env)
+        inside_step = run_step("landing timed inside the process",
+                               [sys.executable, "-c", LANDING_SCRIPT, str(data), str(work / "inside")], env)
+        inside_seconds = float(inside_step["stdout"].split()[0])
         build = run_step("dbt build alone", [*mercury, "build"], landing_env)
 
         whole_env = {**env, "MERCURY_HOME": str(work / "whole")}
@@ -105,12 +124,16 @@ def main() -> None:
     print()
     print(f"machine: {machine()}")
     print(f"data: {records:,} records in {len(files)} files, {size_mib:,.0f} MiB; floor read {int(floor_rows):,} rows")
-    print(f"floor (read_json, in-process timing): {floor_seconds:.2f} s = {records / floor_seconds:,.0f} records/s")
+    print(f"floor, whole process: {floor_step['seconds']:.2f} s = {records / floor_step['seconds']:,.0f} records/s")
+    print(f"floor, read_json timed inside the process: {floor_seconds:.2f} s = {records / floor_seconds:,.0f} records/s")
     for step in (landing, build, whole):
         print(f"{step['label']}: {step['seconds']:.2f} s, peak RSS {step['peak_rss_mib']:,.0f} MiB"
               + (" (max so far)" if step["peak_is_max_so_far"] else ""))
     landing_rate = records / landing["seconds"]
-    print(f"landing rate: {landing_rate:,.0f} records/s; ratio to floor: {landing_rate / (records / floor_seconds):.2f}")
+    print(f"landing rate, whole process: {landing_rate:,.0f} records/s; "
+          f"ratio to the floor's whole process: {floor_step['seconds'] / landing['seconds']:.2f}")
+    print(f"landing timed inside the process: {inside_seconds:.2f} s = {records / inside_seconds:,.0f} records/s; "
+          f"ratio to the floor's in-process time: {floor_seconds / inside_seconds:.2f}")
     print(f"whole import: {whole['seconds']:.2f} s for {summary['new_plays']:,} new plays")
 
 
