@@ -5,7 +5,7 @@ that has its own ``raw.export_play`` and ``raw.rejected_record``, so both backen
 reject exactly the same records. After each batch of files, DuckDB writes those rows to a CSV
 file and clears them, and a second thread streams the file into PostgreSQL with ``COPY`` while
 DuckDB parses the next batch. At most two batches wait on disk, so memory and disk contain about
-two batches (each at most ``export_landing.MAX_BATCH_BYTES`` of JSON). Everything is sent inside
+two batches (each at most ``BATCH_BYTES`` of JSON). Everything is sent inside
 the caller's open PostgreSQL transaction.
 """
 
@@ -28,6 +28,9 @@ from mercury_spotify.warehouse.schema import RAW_TABLES
 log = logging.getLogger(__name__)
 
 COPY_CHUNK_BYTES = 1024 * 1024
+# Smaller than DuckDB's own batches, because COPY is the slower side and overlaps with parsing
+# only from the second batch on. The in-memory DuckDB also keeps a whole batch until it is written.
+BATCH_BYTES = 256 * 1024**2
 # The raw tables that landing writes; only these are mirrored in the in-memory DuckDB.
 LANDED_TABLES = ("export_play", "rejected_record")
 # CSV files written but not yet copied; the DuckDB side waits when this many are pending.
@@ -116,7 +119,8 @@ def land_files_postgres(
                         worker.put(table, columns, csv_path, rows)
 
             try:
-                result = land_files(duck, pending, listener_id, run_id, on_file_done, tolerant, export_batch)
+                result = land_files(duck, pending, listener_id, run_id, on_file_done, tolerant, export_batch,
+                                    max_batch_bytes=BATCH_BYTES)
             finally:
                 worker.finish()
     finally:
