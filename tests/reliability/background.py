@@ -24,12 +24,14 @@ def environment(settings: Settings, **extra: str) -> dict[str, str]:
 class MercuryProcess:
     """``python -m mercury_spotify ARGS`` in the background, with its output collected as it comes.
 
-    Two threads read stdout and stderr, so a child never blocks on a full pipe and a test can
-    wait for a given line of its log.
+    With a ``script``, the child runs ``python -c SCRIPT ARGS`` instead, for a test that patches
+    Mercury before calling its command line. Two threads read stdout and stderr, so a child never
+    blocks on a full pipe and a test can wait for a given line of its log.
     """
 
-    def __init__(self, *args: str, env: dict[str, str]):
-        self.process = subprocess.Popen([sys.executable, "-m", "mercury_spotify", *args], env=env,
+    def __init__(self, *args: str, env: dict[str, str], script: str | None = None):
+        program = ["-c", script] if script is not None else ["-m", "mercury_spotify"]
+        self.process = subprocess.Popen([sys.executable, *program, *args], env=env,
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.pid = self.process.pid
         self._output: dict[str, list[str]] = {"stdout": [], "stderr": []}
