@@ -157,9 +157,10 @@ def demo_export(tmp_path_factory) -> list[Path]:
 
 
 # Columns that differ between two runs over the same input: run ids and wall-clock times.
-RUN_SPECIFIC_COLUMNS = {"run_id", "imported_at", "created_at"}
-# Tables compared by warehouse_snapshot: the landed rows and the whole star schema.
-SNAPSHOT_RAW_TABLES = ("listener", "listener_alias", "export_file", "export_play", "rejected_record")
+RUN_SPECIFIC_COLUMNS = {"run_id", "imported_at", "created_at", "fetched_at"}
+# Tables compared by warehouse_snapshot: the landed rows (export and Web API) and the whole star schema.
+SNAPSHOT_RAW_TABLES = ("listener", "listener_alias", "export_file", "export_play", "rejected_record",
+                       "api_recent_play", "api_track", "api_track_artist", "api_album", "api_artist")
 
 
 def _query_rows(settings: Settings, sql: str) -> tuple[list[str], list[tuple]]:

@@ -4,7 +4,8 @@ It listens on 127.0.0.1 and follows the request and response shapes, status code
 of Spotify's documentation. It serves the PKCE authorization code grant and the refresh grant
 (with ``invalid_grant``), ``/v1/me``, and recently played with ``before``/``after`` cursors in
 Unix milliseconds. Track, album and artist lookups return 404 for unknown ids, and the removed
-batch lookups return 403. Tests script 429 (with Retry-After), 500 and other failures per path.
+batch lookups return 403. Tests script 429 (with Retry-After), 500 and other failures per path,
+and can hold a chosen request unanswered, so a client can be killed while that request is in flight.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import http.server
 import itertools
 import json
 import secrets
+import sys
 import threading
 import urllib.parse
 from dataclasses import dataclass, field
@@ -31,6 +33,29 @@ class ScriptedFailure:
     headers: dict = field(default_factory=dict)
     times: int = 1
     skip: int = 0
+
+
+# A held request gets its response after this many seconds even if the test never resumes it, so
+# a failed test cannot leave a server thread waiting forever.
+MAX_HOLD_SECONDS = 300.0
+
+
+@dataclass
+class Pause:
+    """A rule that holds one request whose path starts with ``path_prefix`` until ``resume`` is called.
+
+    The first ``skip`` matching requests get their response at once. The next one sets ``arrived``
+    and waits, and any later matching request gets its response at once.
+    """
+
+    path_prefix: str
+    skip: int = 0
+    arrived: threading.Event = field(default_factory=threading.Event)
+    resumed: threading.Event = field(default_factory=threading.Event)
+
+    def resume(self) -> None:
+        """Let the held request (and any that arrives later) get its response."""
+        self.resumed.set()
 
 
 @dataclass
@@ -59,6 +84,7 @@ class SpotifyStandIn:
         self.albums: dict[str, dict] = {}
         self.artists: dict[str, dict] = {}
         self.failures: list[ScriptedFailure] = []
+        self.pauses: list[Pause] = []
         self.requests: list[dict] = []
         self.issued_secrets: list[str] = []
         self.connections = 0
@@ -81,6 +107,8 @@ class SpotifyStandIn:
 
     def stop(self) -> None:
         """Stop serving and close the socket."""
+        for pause in self.pauses:
+            pause.resume()
         self._server.shutdown()
         self._server.server_close()
 
@@ -124,6 +152,13 @@ class SpotifyStandIn:
         self.failures.append(ScriptedFailure(path_prefix, status,
                                              body or {"error": {"status": status, "message": "scripted"}},
                                              headers or {}, times, skip))
+
+    def pause_next(self, path_prefix: str, skip: int = 0) -> Pause:
+        """Hold the ``skip + 1``-th request from now on whose path starts with ``path_prefix``."""
+        pause = Pause(path_prefix, skip)
+        with self._lock:
+            self.pauses.append(pause)
+        return pause
 
     def expire_access_tokens(self) -> None:
         """Make every access token issued so far invalid, so requests with them get 401."""
@@ -201,6 +236,12 @@ class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     stand_in: SpotifyStandIn
 
+    def handle_error(self, request, client_address) -> None:
+        # A client killed while its request was held has closed the socket, which is expected.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -239,6 +280,21 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                                       "user_agent": self.headers.get("User-Agent"), "form": form})
         return parts.path, query
 
+    def _hold_if_paused(self, path: str) -> None:
+        stand_in = self.server.stand_in
+        with stand_in._lock:
+            for pause in stand_in.pauses:
+                if pause.arrived.is_set() or pause.resumed.is_set() or not path.startswith(pause.path_prefix):
+                    continue
+                if pause.skip > 0:
+                    pause.skip -= 1
+                    continue
+                pause.arrived.set()
+                break
+            else:
+                return
+        pause.resumed.wait(MAX_HOLD_SECONDS)
+
     def _scripted(self, path: str) -> bool:
         stand_in = self.server.stand_in
         with stand_in._lock:
@@ -265,6 +321,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802
         path, query = self._record("GET")
+        self._hold_if_paused(path)
         if self._scripted(path):
             return
         if path == "/authorize":
@@ -279,6 +336,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         form = {key: values[0] for key, values in
                 urllib.parse.parse_qs(self.rfile.read(length).decode("ascii")).items()}
         path, _query = self._record("POST", form)
+        self._hold_if_paused(path)
         if self._scripted(path):
             return
         if path != "/api/token":

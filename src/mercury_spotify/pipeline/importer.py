@@ -114,7 +114,7 @@ def import_paths(
             except BaseException as exc:
                 try:
                     runs.finish_run(store.con, report.run_id, runs.FAILED, error=_safe_error(exc))
-                except duckdb.Error as log_error:
+                except (duckdb.Error, WarehouseError) as log_error:
                     # The next run marks this one failed when it finds it still running.
                     log.warning("could not record the failed run %s: %s", report.run_id,
                                 str(log_error).splitlines()[0])
@@ -246,11 +246,15 @@ def _land_in_transaction(store, settings: Settings, pending: list[PendingFile], 
 
 
 def _rollback(con) -> None:
-    """Roll back, ignoring a connection that a fault (such as a full disk) already invalidated."""
+    """Roll back, ignoring a connection that a fault (a full disk, a lost connection) already invalidated."""
     try:
         con.execute("rollback")
     except duckdb.Error as exc:
         log.warning("rollback after a failed import also failed: %s", str(exc).splitlines()[0])
+    except WarehouseError as exc:
+        # PostgreSQL rolls back the open transaction of a session that has ended.
+        log.info("no rollback after the failed import because the PostgreSQL session has ended: %s",
+                 str(exc).splitlines()[0])
 
 
 def _safe_error(exc: BaseException) -> str:

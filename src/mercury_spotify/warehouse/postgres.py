@@ -56,8 +56,9 @@ class PostgresConnection:
         A denied privilege or a lost connection becomes a WarehouseError that names the fix.
         Other database errors pass through unchanged.
         """
-        cursor = self.raw.cursor()
         try:
+            # cursor() itself raises once the connection is closed, for example by a server restart.
+            cursor = self.raw.cursor()
             cursor.execute(to_psycopg_placeholders(sql, bool(params)), params or None)
         except psycopg.errors.InsufficientPrivilege as exc:
             user = self.raw.info.user
@@ -66,13 +67,21 @@ class PostgresConnection:
                 "mercury_etl URL, and 'mercury db init' if the warehouse lacks its roles"
             ).format(user=user, reason=exc.diag.message_primary)) from exc
         except psycopg.OperationalError as exc:
-            raise WarehouseError(_("the connection to the PostgreSQL warehouse failed: {reason}")
-                                 .format(reason=exc)) from exc
+            raise connection_failed(exc) from exc
         return cursor
 
     def close(self) -> None:
         """Close the connection; an open transaction is rolled back by the server."""
         self.raw.close()
+
+
+def connection_failed(exc: psycopg.OperationalError) -> WarehouseError:
+    """Return the error for a statement whose connection failed or was closed, such as by a server restart."""
+    # The server's primary message only: psycopg's text goes on with the statement and a caret.
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    reason = exc.diag.message_primary or (lines[0] if lines else type(exc).__name__)
+    return WarehouseError(_("the connection to the PostgreSQL warehouse failed: {reason}; check that the "
+                            "server is running, then run the command again").format(reason=reason))
 
 
 def connect_raw(url: str, application_name: str = "mercury", autocommit: bool = True) -> psycopg.Connection:

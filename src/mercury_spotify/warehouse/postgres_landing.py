@@ -20,9 +20,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+import psycopg
 
 from mercury_spotify.warehouse.export_landing import LandingResult, PendingFile, land_files
-from mercury_spotify.warehouse.postgres import PostgresConnection
+from mercury_spotify.warehouse.postgres import PostgresConnection, connection_failed
 from mercury_spotify.warehouse.schema import RAW_TABLES
 
 log = logging.getLogger(__name__)
@@ -153,10 +154,16 @@ def export_csv(duck: duckdb.DuckDBPyConnection, table: str, csv_path: Path) -> t
 
 
 def copy_csv(pg: PostgresConnection, table: str, columns: list[str], csv_path: Path) -> None:
-    """Stream a CSV file into PostgreSQL's ``raw.<table>`` with one COPY."""
+    """Stream a CSV file into PostgreSQL's ``raw.<table>`` with one COPY.
+
+    A lost connection becomes a WarehouseError, as in ``PostgresConnection.execute``.
+    """
     column_list = ", ".join(columns)
-    with pg.raw.cursor() as cursor:
-        with cursor.copy(f"copy raw.{table} ({column_list}) from stdin (format csv)") as copy:
-            with csv_path.open("rb") as handle:
-                while chunk := handle.read(COPY_CHUNK_BYTES):
-                    copy.write(chunk)
+    try:
+        with pg.raw.cursor() as cursor:
+            with cursor.copy(f"copy raw.{table} ({column_list}) from stdin (format csv)") as copy:
+                with csv_path.open("rb") as handle:
+                    while chunk := handle.read(COPY_CHUNK_BYTES):
+                        copy.write(chunk)
+    except psycopg.OperationalError as exc:
+        raise connection_failed(exc) from exc

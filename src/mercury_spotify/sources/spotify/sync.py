@@ -23,7 +23,7 @@ from mercury_spotify.errors import (
     SpotifyRateLimitedError,
 )
 from mercury_spotify.i18n import _
-from mercury_spotify.operations.run_lock import run_lock
+from mercury_spotify.operations.run_lock import run_lock_for
 from mercury_spotify.sources.spotify import recently_played, token_store
 from mercury_spotify.sources.spotify.api import SpotifyApi
 from mercury_spotify.sources.spotify.client import HttpClient
@@ -105,7 +105,7 @@ def sync(settings: Settings, listeners: list[str] | None = None,
     own_client = http is None
     http = http or HttpClient(sleep=sleep, clock=now)
     try:
-        with run_lock(settings.home, "sync"):
+        with run_lock_for(settings, "sync"):
             with open_writer(settings) as store:
                 runs.mark_abandoned_runs(store.con)
                 waiting_until = wait_requested_until(store.con)
