@@ -10,11 +10,11 @@ def _in_list(values) -> str:
     return "(" + ", ".join(f"'{value}'" for value in values) + ")"
 
 
-# The identity of an extended play (the same play seen twice is one play).
+# The identity of an extended play (the same play seen twice is one play). A row value, because
+# hashing it is about twice as fast as building one string per record.
 _EXTENDED_IDENTITY = (
-    "listener_id || chr(31) || cast(ts as varchar) || chr(31) || cast(ms_played as varchar) || chr(31) || "
-    "coalesce(track_uri, episode_uri, audiobook_chapter_uri, "
-    "'name:' || coalesce(artist_name, '') || '|' || coalesce(track_name, ''))"
+    "(listener_id, ts, ms_played, coalesce(track_uri, episode_uri, audiobook_chapter_uri, "
+    "'name:' || coalesce(artist_name, '') || '|' || coalesce(track_name, '')))"
 )
 
 
