@@ -3,6 +3,7 @@
 import pytest
 
 from mercury_spotify.pipeline.importer import import_paths
+from mercury_spotify.sources.export.synthetic import write_extended_files
 from mercury_spotify.warehouse import export_landing
 from tests.conftest import query, scalar
 from tests.helpers import account_music, extended, write
@@ -131,3 +132,17 @@ def test_failure_mid_import_leaves_warehouse_unchanged(settings, tmp_path, monke
     monkeypatch.setattr(export_landing, "_move_landing_to_raw", original)
     report = import_paths(settings, [second, third])
     assert report.new_plays == 2
+
+
+def test_progress_rises_to_total_bytes(duckdb_settings, tmp_path):
+    write_extended_files(tmp_path / "export", 40_000, per_file=10_000, years=2)
+    total = sum(path.stat().st_size for path in (tmp_path / "export").glob("*.json"))
+    reports = []
+    import_paths(duckdb_settings, [tmp_path / "export"], build=False,
+                 progress=lambda done, size: reports.append((done, size)))
+
+    assert reports
+    assert {size for _done, size in reports} == {total}
+    done_values = [done for done, _size in reports]
+    assert done_values == sorted(done_values)
+    assert done_values[-1] == total

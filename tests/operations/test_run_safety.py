@@ -29,8 +29,8 @@ HOLD_LOCK = textwrap.dedent("""
         sys.stdin.read()
 """)
 
-# Runs in a child process: import, and after the first batch has landed (inside the still open
-# transaction) print "landing" and wait until killed.
+# Runs in a child process: import, and at the first progress report of landing (inside the still
+# open transaction) print "landing" and wait until killed.
 IMPORT_THEN_WAIT = textwrap.dedent("""
     import sys
     from pathlib import Path

@@ -185,19 +185,15 @@ def _land(store, settings: Settings, pending: list[PendingFile], report: ImportR
     if not pending:
         return
     total_bytes = sum(item.source.size for item in pending)
-    done_bytes = 0
 
-    def file_done(item: PendingFile) -> None:
-        nonlocal done_bytes
-        done_bytes += item.source.size
+    def landed(landed_bytes: int) -> None:
         if progress:
-            progress(done_bytes, total_bytes)
+            progress(landed_bytes, total_bytes)
 
     tolerant: frozenset[str] = frozenset()
     while True:
-        done_bytes = 0
         try:
-            _land_in_transaction(store, settings, pending, report, file_done, tolerant)
+            _land_in_transaction(store, settings, pending, report, landed, tolerant)
             break
         except TolerantReadNeeded as retry:
             # Bounded: every retry adds at least one file to the tolerant set.
@@ -207,12 +203,12 @@ def _land(store, settings: Settings, pending: list[PendingFile], report: ImportR
 
 
 def _land_in_transaction(store, settings: Settings, pending: list[PendingFile], report: ImportReport,
-                         file_done: Callable[[PendingFile], None], tolerant: frozenset[str]) -> None:
+                         landed: Callable[[int], None], tolerant: frozenset[str]) -> None:
     con = store.con
     con.execute("begin transaction")
     try:
         store.ensure_listener(settings.listener, report.run_id)
-        result = store.land_export_files(pending, settings.listener, report.run_id, file_done, tolerant)
+        result = store.land_export_files(pending, settings.listener, report.run_id, landed, tolerant)
         for alias in sorted(result.usernames):
             store.add_listener_alias(settings.listener, alias, report.run_id)
         for item in pending:

@@ -7,9 +7,12 @@ and readers open read-only, briefly, and retry on the lock error too.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -20,6 +23,7 @@ from mercury_spotify.i18n import _
 log = logging.getLogger(__name__)
 
 LOCK_RETRY_SECONDS = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
+PROGRESS_POLL_SECONDS = 0.2
 DEFAULT_MEMORY_LIMIT = "1GB"
 
 
@@ -65,3 +69,36 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
                   "restore a backup with 'mercury restore FILE'").format(path=path, error=exc)
             ) from exc
     raise AssertionError("unreachable")
+
+
+@contextlib.contextmanager
+def query_progress(con: duckdb.DuckDBPyConnection, report: Callable[[float], None]) -> Iterator[None]:
+    """Call ``report`` with the running query's completed fraction, from 0 to 1, while the block runs.
+
+    A thread polls ``query_progress()``, which DuckDB serves while the block's statement runs on
+    another thread. Progress is tracked without printing, so Mercury's own bar stays the only one.
+    Tracking stays on afterwards: turning it off would be a statement, which fails in a
+    transaction that the block's error has aborted.
+    """
+    con.execute("set enable_progress_bar = true")
+    con.execute("set enable_progress_bar_print = false")
+    finished = threading.Event()
+
+    def poll() -> None:
+        while not finished.wait(PROGRESS_POLL_SECONDS):
+            try:
+                percent = con.query_progress()
+            except duckdb.Error as exc:
+                log.debug("query progress unavailable: %s", exc)
+                return
+            # DuckDB returns -1 before it can estimate, for example while it plans the query.
+            if percent >= 0:
+                report(min(percent, 100.0) / 100)
+
+    poller = threading.Thread(target=poll, name="mercury-progress", daemon=True)
+    poller.start()
+    try:
+        yield
+    finally:
+        finished.set()
+        poller.join()

@@ -22,6 +22,7 @@ from mercury_spotify.errors import ExportFormatError
 from mercury_spotify.i18n import _
 from mercury_spotify.sources.export import records
 from mercury_spotify.sources.export.discover import ExportSource
+from mercury_spotify.warehouse import duckdb_file
 
 log = logging.getLogger(__name__)
 
@@ -65,14 +66,15 @@ def land_files(
     pending: list[PendingFile],
     listener_id: str,
     run_id: str,
-    on_file_done: Callable[[PendingFile], None] = lambda item: None,
+    on_progress: Callable[[int], None] = lambda landed_bytes: None,
     tolerant: frozenset[str] = frozenset(),
     on_batch_done: Callable[[], None] = lambda: None,
     max_batch_bytes: int = MAX_BATCH_BYTES,
 ) -> LandingResult:
     """Land every pending file inside the caller's open transaction.
 
-    Files whose SHA-256 is in ``tolerant`` are read element by element. ``on_batch_done`` runs
+    ``on_progress`` receives the bytes of JSON landed so far, during each batch's read as well
+    as after it. Files whose SHA-256 is in ``tolerant`` are read element by element. ``on_batch_done`` runs
     after each batch has reached ``raw``. The PostgreSQL landing uses it to stream the batch out
     of its in-memory DuckDB, with a smaller ``max_batch_bytes``.
     """
@@ -82,11 +84,17 @@ def land_files(
     con.execute("set preserve_insertion_order = true")
     con.execute("create or replace temp table landing_file (batch_id integer, file_index bigint, "
                 "filename varchar, file_sha256 varchar, format varchar, display_name varchar)")
+    landed_bytes = 0
     for batch_id, batch in enumerate(_batches(pending, tolerant, max_batch_bytes)):
-        _land_batch(con, batch_id, batch, listener_id, run_id, result, tolerant)
+        batch_bytes = sum(item.source.size for item in batch)
+
+        def reading(fraction: float, before: int = landed_bytes, size: int = batch_bytes) -> None:
+            on_progress(before + int(fraction * size))
+
+        _land_batch(con, batch_id, batch, listener_id, run_id, result, tolerant, reading)
         on_batch_done()
-        for item in batch:
-            on_file_done(item)
+        landed_bytes += batch_bytes
+        on_progress(landed_bytes)
     return result
 
 
@@ -123,7 +131,7 @@ def _sql_string(value: str) -> str:
 
 
 def _land_batch(con, batch_id: int, batch: list[PendingFile], listener_id: str, run_id: str,
-                result: LandingResult, tolerant: frozenset[str]) -> None:
+                result: LandingResult, tolerant: frozenset[str], reading: Callable[[float], None]) -> None:
     archive = batch[0].source.path if batch[0].source.member else None
     format_name = batch[0].format
     if archive is not None:
@@ -142,7 +150,8 @@ def _land_batch(con, batch_id: int, batch: list[PendingFile], listener_id: str, 
         else:
             paths = "[" + ", ".join(_sql_string(_reader_path(item.source)) for item in batch) + "]"
             try:
-                _read_into_landing(con, records.fast_source_sql(paths, format_name), format_name)
+                with duckdb_file.query_progress(con, reading):
+                    _read_into_landing(con, records.fast_source_sql(paths, format_name), format_name)
             except duckdb.InvalidInputException as exc:
                 if "Malformed JSON" in str(exc):
                     raise _format_error(exc, batch) from exc

@@ -99,7 +99,7 @@ def land_files_postgres(
     pending: list[PendingFile],
     listener_id: str,
     run_id: str,
-    on_file_done: Callable[[PendingFile], None] = lambda item: None,
+    on_progress: Callable[[int], None] = lambda landed_bytes: None,
     tolerant: frozenset[str] = frozenset(),
 ) -> LandingResult:
     """Land every pending file into PostgreSQL inside the caller's open transaction."""
@@ -120,7 +120,7 @@ def land_files_postgres(
                         worker.put(table, columns, csv_path, rows)
 
             try:
-                result = land_files(duck, pending, listener_id, run_id, on_file_done, tolerant, export_batch,
+                result = land_files(duck, pending, listener_id, run_id, on_progress, tolerant, export_batch,
                                     max_batch_bytes=BATCH_BYTES)
             finally:
                 worker.finish()

@@ -34,16 +34,16 @@ class Store:
         for statement in create_statements():
             self.con.execute(statement)
 
-    def land_export_files(self, pending, listener_id: str, run_id: str, on_file_done,
+    def land_export_files(self, pending, listener_id: str, run_id: str, on_progress,
                           tolerant: frozenset[str] = frozenset()):
         """Land export files inside the caller's open transaction (see ``export_landing``)."""
         if self.backend == "postgres":
             from mercury_spotify.warehouse.postgres_landing import land_files_postgres
 
-            return land_files_postgres(self.con, pending, listener_id, run_id, on_file_done, tolerant)
+            return land_files_postgres(self.con, pending, listener_id, run_id, on_progress, tolerant)
         from mercury_spotify.warehouse.export_landing import land_files
 
-        return land_files(self.con, pending, listener_id, run_id, on_file_done, tolerant)
+        return land_files(self.con, pending, listener_id, run_id, on_progress, tolerant)
 
     def ensure_listener(self, listener_id: str, run_id: str) -> None:
         """Add the listener if it is new."""
