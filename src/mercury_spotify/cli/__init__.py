@@ -63,6 +63,20 @@ def _register_commands() -> None:
 
     for module in (pipeline_commands, operations_commands, spotify_commands, dashboard_commands, stack_commands):
         module.register(main)
+    _translate_usage_placeholders(main)
+
+
+def _translate_usage_placeholders(command: click.Command) -> None:
+    """Translate the ``[OPTIONS]`` and ``COMMAND [ARGS]...`` of usage lines.
+
+    click's message catalogue covers its other words, but these are plain attributes of each
+    command, set in English.
+    """
+    command.options_metavar = _("[OPTIONS]")
+    if isinstance(command, click.Group):
+        command.subcommand_metavar = _("COMMAND [ARGS]...")
+        for child in command.commands.values():
+            _translate_usage_placeholders(child)
 
 
 _register_commands()

@@ -124,7 +124,8 @@ def restore_command(ctx: click.Context, file: Path, admin_url: str | None, metab
 
 
 @click.command("status", help=_("Show the last runs, data freshness, totals, rejected records, failing "
-                                 "dbt tests, token expiry, possible gaps and the metadata backlog."))
+                                 "dbt tests, token expiry, possible gaps between Web API polls and the "
+                                 "metadata backlog."))
 @click.option("--json", "as_json", is_flag=True, help=_("Print the status as JSON."))
 @click.pass_context
 def status_command(ctx: click.Context, as_json: bool) -> None:

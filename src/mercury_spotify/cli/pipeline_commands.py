@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ from mercury_spotify.i18n import _
 
 @click.command("import", help=_("Import Spotify export ZIPs, folders or JSON files, then build "
                                "the warehouse."))
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar=_("PATH..."))
 @click.option("--listener", metavar="NAME", help=_("Whose plays these are (default: the "
                                                    "installation's default listener)."))
 @click.option("--no-build", is_flag=True, help=_("Only land the files; skip the dbt build."))
@@ -70,8 +71,9 @@ def demo_command(ctx: click.Context, years: int, plays_per_day: int) -> None:
     report, home = run_demo(ctx.obj["home"], years=years, plays_per_day=plays_per_day)
     click.echo(render(report))
     click.echo(_("Demo warehouse: {path}").format(path=home / "mercury.duckdb"))
-    # From a clone, mercury runs through uv; an installed mercury is on the PATH.
-    command = "mercury dashboard" if shutil.which("mercury") else "uv run mercury dashboard"
+    # From a clone, mercury runs through uv, which puts its own virtual environment on the PATH
+    # only for that one command, so the PATH cannot tell. uv sets UV for the commands it runs.
+    command = "uv run mercury dashboard" if os.environ.get("UV") or not shutil.which("mercury") else "mercury dashboard"
     click.echo(_("Look at it with: MERCURY_HOME={home} {command}").format(home=home, command=command))
     if report.build_failures:
         ctx.exit(1)

@@ -8,7 +8,7 @@ import sys
 import click
 
 from mercury_spotify.cli import settings_from
-from mercury_spotify.i18n import _
+from mercury_spotify.i18n import _, format_number, resolve_language
 from mercury_spotify.sources.spotify.enrichment import DEFAULT_MAX_REQUESTS
 
 
@@ -157,9 +157,11 @@ def _render_spotify_status(data: dict) -> list[str]:
             before=_utc_text(dt.datetime.fromisoformat(gap["before"])), state=state))
     backlog = data["metadata_backlog"]
     if backlog:
+        language = resolve_language()
         lines.append(_("Metadata backlog: {tracks} tracks, {albums} albums, {artists} artists").format(
-            tracks=backlog["pending_tracks"], albums=backlog["pending_albums"],
-            artists=backlog["pending_artists"]))
+            tracks=format_number(backlog["pending_tracks"], language),
+            albums=format_number(backlog["pending_albums"], language),
+            artists=format_number(backlog["pending_artists"], language)))
     if data["rate_limited_until"]:
         lines.append(_("Spotify asked Mercury to wait until {time} UTC.").format(
             time=_utc_text(dt.datetime.fromisoformat(data["rate_limited_until"]))))

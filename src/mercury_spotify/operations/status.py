@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from mercury_spotify.config import Settings
-from mercury_spotify.i18n import _, format_number, resolve_language
+from mercury_spotify.i18n import N_, _, format_number, resolve_language
 from mercury_spotify.warehouse.urls import mask_url
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ def collect_status_without_warehouse(settings: Settings) -> dict:
 
 def render_status(status: dict) -> str:
     """Render the status report as text, one block per section."""
-    lines = [_("Warehouse: {backend} {url}").format(**status["warehouse"])]
+    lines = [_("Warehouse: {url}").format(url=status["warehouse"]["url"])]
     for section in SECTIONS:
         if status.get(section.name) is not None:
             lines.extend(section.render(status[section.name]))
@@ -130,6 +130,22 @@ RUN_COUNT_KEYS = {
     "build": ("models", "tests"),
     "backup": ("bytes",),
 }
+# Labels of those counts and of run states in the text report; --json keeps the stored keys.
+COUNT_LABELS = {
+    "files_read": N_("files read"),
+    "records": N_("records"),
+    "new_plays": N_("new plays"),
+    "rejected": N_("rejected"),
+    "models": N_("models"),
+    "tests": N_("tests"),
+    "failures": N_("failures"),
+    "bytes": N_("bytes"),
+}
+RUN_STATE_LABELS = {
+    "succeeded": N_("succeeded"),
+    "failed": N_("failed"),
+    "running": N_("running"),
+}
 
 
 def collect_runs(con, settings: Settings) -> dict:
@@ -164,11 +180,12 @@ def render_runs(runs: dict) -> list[str]:
     if not runs:
         lines.append("  " + _("none yet"))
     for kind, run in sorted(runs.items()):
-        shown = [f"{key} {_number(run['counts'][key])}" for key in RUN_COUNT_KEYS.get(kind, ())
+        shown = [f"{_(COUNT_LABELS[key])} {_number(run['counts'][key])}" for key in RUN_COUNT_KEYS.get(kind, ())
                  if isinstance(run["counts"].get(key), int)]
         if kind == "build" and isinstance(run["counts"].get("failures"), list):
-            shown.append(f"failures {_number(len(run['counts']['failures']))}")
-        line = f"  {kind:<8} {run['status']:<10} {run['started_at']}"
+            shown.append(f"{_(COUNT_LABELS['failures'])} {_number(len(run['counts']['failures']))}")
+        state = _(RUN_STATE_LABELS[run["status"]]) if run["status"] in RUN_STATE_LABELS else run["status"]
+        line = f"  {kind:<8} {state:<10} {run['started_at']}"
         if shown:
             line += "  (" + ", ".join(shown) + ")"
         lines.append(line)

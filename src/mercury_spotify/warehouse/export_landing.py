@@ -219,14 +219,17 @@ def _locate_syntax_error(source: ExportSource, duckdb_message: str) -> str:
         line = prefix.count("\n") + 1
         column = len(prefix) - (prefix.rfind("\n") + 1) + 1
         record_number = _count_top_level_records(prefix)
-        return f"line {line}, column {column}, in record {record_number}: bytes that are not UTF-8"
+        return _("line {line}, column {column}, in record {record}: bytes that are not UTF-8").format(
+            line=line, column=column, record=record_number)
     try:
         json.loads(text)
     except json.JSONDecodeError as exc:
         record_number = _count_top_level_records(text[: exc.pos])
-        return f"line {exc.lineno}, column {exc.colno}, in record {record_number}: {exc.msg}"
+        # exc.msg is Python's own English text, such as "Expecting ',' delimiter".
+        return _("line {line}, column {column}, in record {record}: {reason}").format(
+            line=exc.lineno, column=exc.colno, record=record_number, reason=exc.msg)
     except RecursionError:
-        return "values nested too deeply"
+        return _("values nested too deeply")
     return duckdb_message.split(": ", 2)[-1]
 
 
