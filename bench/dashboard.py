@@ -194,8 +194,8 @@ def markdown(plays: int, aggregate_rows: int, size_mb: float, queries, pages, re
         f"- Data: {plays:,} plays in `dw.fact_play`, synthetic, over 10 years (`write_extended_files`), one listener, "
         f"imported into DuckDB ({size_mb:.0f} MB file).",
         f"- Machine: {machine()}.",
-        f"- Load average (1 min) at the start and the end of the run: {load[0]:.1f} and {load[1]:.1f}; "
-        "other programs on the machine slow the figures down.",
+        f"- Load average (1 min) at the start and the end of the run: {load[0]:.1f} and {load[1]:.1f} "
+        f"on {os.cpu_count()} CPUs; the benchmark's own browser and server count in it.",
         f"- Date: {dt.date.today().isoformat()}.",
         "",
         f"### Card queries (DuckDB; median of {repeat} runs taken in turns over all cards, new read-only "
@@ -220,8 +220,10 @@ def markdown(plays: int, aggregate_rows: int, size_mb: float, queries, pages, re
         f"### Pages in headless Chromium (until every chart is drawn; target ≤ {PAGE_TARGET_S:.0f} s)",
         "",
         f"Each load is a new browser context, and the pages take turns. \"First\" is each page's first "
-        f"load; the historical page goes first after the server starts, so its first load also imports "
-        f"the page modules. \"Median\" is over the next {page_repeat} loads of each page.",
+        f"load; the historical page goes first after the server starts, so its first load also opens the "
+        f"first Streamlit session and reader. The server imports the page modules before it listens "
+        f"(`mercury_spotify.dashboards.launch`); without that, the historical page's first load took "
+        f"4.31 s in one run on this machine. \"Median\" is over the next {page_repeat} loads of each page.",
         "",
         "| page | first s | median s |",
         "|---|---:|---:|",

@@ -32,10 +32,11 @@ def streamlit_command(host: str, port: int) -> list[str]:
     """Build the command line that serves the dashboards.
 
     Usage statistics, the file watcher and the browser launch are off, so the server sends no
-    request of its own to any other host and never reloads code while it runs.
+    request of its own to any other host and never reloads code while it runs. The
+    ``launch`` module imports the pages before it starts Streamlit.
     """
     return [
-        sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT),
+        sys.executable, "-m", "mercury_spotify.dashboards.launch", "run", str(APP_SCRIPT),
         "--server.address", host,
         "--server.port", str(port),
         "--server.headless", "true",
