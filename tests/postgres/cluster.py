@@ -29,7 +29,10 @@ def _free_loopback_port() -> int:
 
 
 def _as_postgres_user(command: list[str]) -> list[str]:
-    """initdb and pg_ctl refuse to run as root: run them as the postgres user then."""
+    """Return ``command``, run as the postgres user when this process is root.
+
+    initdb and pg_ctl exit with an error when run as root.
+    """
     if os.geteuid() == 0:
         return ["runuser", "-u", "postgres", "--", *command]
     return command

@@ -1,4 +1,4 @@
-"""``mercury import`` started while ``mercury sync`` holds the run lock: it stops or waits, never interleaves."""
+"""``mercury import`` started while ``mercury sync`` has the run lock: it stops or waits, never interleaves."""
 
 from __future__ import annotations
 
@@ -67,8 +67,8 @@ def test_import_during_sync_stops_or_waits(settings, tmp_path):
 
         authorize(settings, stand_in)
         env = environment(settings, **web_api_environment(stand_in))
-        # The sync holds the run lock while the stand-in holds its second page of recently played.
-        # It skips the dbt build, which holds the same lock and would only add time here.
+        # The sync keeps the run lock while the stand-in delays its second page of recently played.
+        # It skips the dbt build, which runs under the same lock and would only add time here.
         pause = stand_in.pause_next(RECENTLY_PLAYED, skip=1)
         sync = MercuryProcess("sync", "--no-build", env=env)
         try:

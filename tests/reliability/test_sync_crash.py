@@ -20,7 +20,7 @@ SEED = 20261204
 class KillPoint:
     """Where one sync is killed.
 
-    With a ``path``, the sync is killed while the stand-in holds its ``skip + 1``-th request to
+    With a ``path``, the sync is killed while the stand-in delays its ``skip + 1``-th request to
     that path, or ``delay`` seconds after the stand-in sends the response. Without a ``path``,
     the sync is killed ``delay`` seconds after its dbt build has started.
     """

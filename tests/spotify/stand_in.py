@@ -42,7 +42,7 @@ MAX_HOLD_SECONDS = 300.0
 
 @dataclass
 class Pause:
-    """A rule that holds one request whose path starts with ``path_prefix`` until ``resume`` is called.
+    """A rule that delays one request whose path starts with ``path_prefix`` until ``resume`` is called.
 
     The first ``skip`` matching requests get their response at once. The next one sets ``arrived``
     and waits, and any later matching request gets its response at once.

@@ -34,6 +34,8 @@ def run_tool(name: str, arguments: list[str], url: str) -> subprocess.CompletedP
     environment = {**os.environ, "PGPASSWORD": postgres_parts(url)["password"], "PGTZ": "UTC"}
     command = [find_program(name), *arguments, "--dbname", without_password(url)]
     log.info("running %s on %s", name, mask_url(url))
+    # NOTE: if Mercury is killed (SIGKILL) meanwhile, this child is not stopped and runs to its end.
+    # Its output goes to the backup's scratch folder, which the next backup removes.
     completed = subprocess.run(command, env=environment, capture_output=True, text=True)
     if completed.returncode != 0:
         message = completed.stderr.strip() or f"exit status {completed.returncode}"

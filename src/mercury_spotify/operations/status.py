@@ -180,14 +180,16 @@ def render_runs(runs: dict) -> list[str]:
     if not runs:
         lines.append("  " + _("none yet"))
     for kind, run in sorted(runs.items()):
-        shown = [f"{_(COUNT_LABELS[key])} {_number(run['counts'][key])}" for key in RUN_COUNT_KEYS.get(kind, ())
-                 if isinstance(run["counts"].get(key), int)]
+        counts_text = []
+        for key in RUN_COUNT_KEYS.get(kind, ()):
+            if isinstance(run["counts"].get(key), int):
+                counts_text.append(f"{_(COUNT_LABELS[key])} {_number(run['counts'][key])}")
         if kind == "build" and isinstance(run["counts"].get("failures"), list):
-            shown.append(f"{_(COUNT_LABELS['failures'])} {_number(len(run['counts']['failures']))}")
+            counts_text.append(f"{_(COUNT_LABELS['failures'])} {_number(len(run['counts']['failures']))}")
         state = _(RUN_STATE_LABELS[run["status"]]) if run["status"] in RUN_STATE_LABELS else run["status"]
         line = f"  {kind:<8} {state:<10} {run['started_at']}"
-        if shown:
-            line += "  (" + ", ".join(shown) + ")"
+        if counts_text:
+            line += "  (" + ", ".join(counts_text) + ")"
         lines.append(line)
         if run["status"] != "succeeded":
             lines.append("    " + _("last success: {time}").format(time=run["last_succeeded_at"] or _("never")))

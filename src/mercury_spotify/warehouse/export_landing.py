@@ -73,8 +73,8 @@ def land_files(
 ) -> LandingResult:
     """Land every pending file inside the caller's open transaction.
 
-    ``on_progress`` receives the bytes of JSON landed so far, during each batch's read as well
-    as after it. Files whose SHA-256 is in ``tolerant`` are read element by element. ``on_batch_done`` runs
+    ``on_progress`` receives the bytes of JSON landed so far, during each batch's read and after
+    it. Files whose SHA-256 is in ``tolerant`` are read element by element. ``on_batch_done`` runs
     after each batch has reached ``raw``. The PostgreSQL landing uses it to stream the batch out
     of its in-memory DuckDB, with a smaller ``max_batch_bytes``.
     """
@@ -167,8 +167,8 @@ def _land_batch(con, batch_id: int, batch: list[PendingFile], listener_id: str, 
 def _read_into_landing(con, source_sql: str, format_name: str) -> None:
     """Validate the source's rows into the temporary ``landing`` table, in file order.
 
-    DuckDB keeps the order of ``read_json``'s output when it inserts (``preserve_insertion_order``
-    is on by default), while still reading in parallel. So the landing table's row ids run
+    With ``preserve_insertion_order`` on (``land_files`` sets it), DuckDB inserts in the order of
+    ``read_json``'s output while still reading in parallel. So the landing table's row ids run
     through each file's records in order, and ``_move_landing_to_raw`` numbers records by them.
     """
     rows_sql = records.validated_rows_sql(source_sql, format_name)
